@@ -1,0 +1,64 @@
+import Router from '@koa/router';
+import Koa from 'koa';
+import mount from 'koa-mount';
+import serve from 'koa-static';
+import type { Connection } from 'mongoose';
+import type { Clock } from './clock.js';
+import { createClientsLibrary } from './clients/library.js';
+import type { Config, Secrets } from './config.js';
+import type { AppContext } from './context.js';
+import { errorHandler } from './http/error-handler.js';
+import { createRateLimitModel, createRateLimiter } from './http/rate-limit.js';
+import { pages } from './http/render.js';
+import { securityHeaders } from './http/security-headers.js';
+import { registerInteractionRoutes } from './interaction/index.js';
+import type { Logger } from './log.js';
+import { createMembersLibrary } from './members/library.js';
+import { createMemberModel } from './members/model.js';
+import { ensureOidcIndexes } from './oidc/adapter.js';
+import { createProvider } from './oidc/provider.js';
+import { publicDir } from './paths.js';
+import { createHmacs } from './security/hmac.js';
+import { registerSiteRoutes } from './site/routes.js';
+
+export interface AppParts {
+  config: Config;
+  secrets: Secrets;
+  connection: Connection;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** Models, libraries and the provider, wired once. Creates the indexes they need. */
+export async function createAppContext(parts: AppParts): Promise<AppContext> {
+  const { config, secrets, connection, logger, clock } = parts;
+  const models = { members: createMemberModel(connection) };
+  const rateLimits = createRateLimitModel(connection);
+  await Promise.all([models.members.createIndexes(), rateLimits.createIndexes(), ensureOidcIndexes(connection)]);
+  const hmac = createHmacs(secrets.hmacSecret);
+  const limiter = createRateLimiter(rateLimits, clock);
+  const members = createMembersLibrary({ model: models.members, limiter, hmac, clock, config });
+  const provider = createProvider({ config, secrets, connection, clock, logger, members, hmac });
+  const clients = createClientsLibrary({ provider, hmac, allowHttpLocalhost: config.env !== 'production' });
+  return { config, secrets, logger, clock, connection, hmac, limiter, models, members, provider, clients };
+}
+
+/** The HTTP application: our pages and routes first, oidc-provider's protocol endpoints last. */
+export function createApp(context: AppContext): Koa {
+  const { config, logger, provider } = context;
+  // The provider runs on this app's context (mounted at /), so both must sign cookies alike.
+  const app = new Koa({ keys: context.secrets.cookieKeys, proxy: config.trustProxy });
+  app.silent = true;
+
+  app.use(securityHeaders({ hsts: config.secureCookies }));
+  app.use(mount('/static', serve(publicDir, { maxage: config.env === 'production' ? 3600_000 : 0, gzip: false, brotli: false })));
+  for (const middleware of pages()) app.use(middleware);
+  app.use(errorHandler(logger));
+
+  const router = new Router();
+  registerSiteRoutes(router, context);
+  registerInteractionRoutes(router, context);
+  app.use(router.routes());
+  app.use(mount(provider));
+  return app;
+}

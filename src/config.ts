@@ -1,0 +1,176 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { z } from 'zod';
+import { configDir, projectRoot } from './paths.js';
+
+/**
+ * Every setting, parsed once from the environment. A bad value stops the process with a message
+ * that names the variable; README's configuration table mirrors this file.
+ */
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, problem: string) {
+    super(`Configuration error: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const jwkSchema = z.looseObject({
+  kty: z.enum(['RSA', 'EC', 'OKP']),
+  kid: z.string().min(1).optional(),
+  d: z.string().min(1, 'must be a private key'),
+});
+const jwksSchema = z.object({ keys: z.array(jwkSchema).min(1) });
+export type Jwks = { keys: Array<Record<string, unknown>> };
+
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: port.default(3000),
+  ISSUER: z.url({ protocol: /^https?$/ }).optional(),
+  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+  TRUST_PROXY: bool.default(false),
+  JWKS: z.string().optional(),
+  JWKS_FILE: z.string().optional(),
+  COOKIE_KEYS: z.string().optional(),
+  HMAC_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DATA_DIR: z.string().default('.data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEV_SEED: bool.optional(),
+  DEMO_APP_PORT: port.optional(),
+  LOGIN_MAX_FAILURES: positiveInt.optional(),
+  LOGIN_LOCKOUT_MINUTES: positiveInt.optional(),
+});
+
+const defaultsSchema = z.object({
+  login: z.object({
+    maxFailures: positiveInt,
+    lockoutMinutes: positiveInt,
+    perIpPerHour: positiveInt,
+    minResponseMs: z.number().int().nonnegative(),
+  }),
+  ttl: z.object({
+    interactionSeconds: positiveInt,
+    sessionSeconds: positiveInt,
+    accessTokenSeconds: positiveInt,
+    idTokenSeconds: positiveInt,
+    refreshTokenSeconds: positiveInt,
+    authorizationCodeSeconds: positiveInt,
+    grantSeconds: positiveInt,
+  }),
+});
+export type Defaults = z.infer<typeof defaultsSchema>;
+
+export interface Secrets {
+  jwks: Jwks;
+  cookieKeys: string[];
+  hmacSecret: string;
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  issuer: string;
+  /** Absent outside production: main starts an embedded development database. */
+  mongodbUri: string | undefined;
+  trustProxy: boolean;
+  secureCookies: boolean;
+  dataDir: string;
+  logLevel: string;
+  devSeed: boolean;
+  demoAppPort: number;
+  login: Defaults['login'];
+  ttl: Defaults['ttl'];
+  /** Absent only outside production, where main generates and keeps them under DATA_DIR. */
+  secrets: Secrets | undefined;
+}
+
+function readDefaults(): Defaults {
+  const raw = JSON.parse(readFileSync(join(configDir, 'defaults.json'), 'utf8')) as unknown;
+  return defaultsSchema.parse(raw);
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+  return issue.message.startsWith('must') ? issue.message : `is invalid: ${issue.message}`;
+}
+
+export function parseJwks(variable: string, text: string): Jwks {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError(variable, 'is not valid JSON');
+  }
+  const parsed = jwksSchema.safeParse(json);
+  if (!parsed.success) throw new ConfigError(variable, `must be a JSON Web Key Set of private keys (${parsed.error.issues[0]?.message})`);
+  const keys = parsed.data.keys as Array<Record<string, unknown>>;
+  // OpenID Connect Core 15.1: an OP must be able to sign ID tokens with RS256.
+  if (!keys.some((k) => k.kty === 'RSA')) throw new ConfigError(variable, 'must contain an RSA key (RS256 is mandatory for OpenID Connect)');
+  return { keys };
+}
+
+function parseSecrets(env: z.infer<typeof envSchema>): Secrets | undefined {
+  const given = [env.JWKS ?? env.JWKS_FILE, env.COOKIE_KEYS, env.HMAC_SECRET];
+  if (given.every((v) => v === undefined)) return undefined;
+  let jwks: Jwks;
+  if (env.JWKS) jwks = parseJwks('JWKS', env.JWKS);
+  else if (env.JWKS_FILE) {
+    let text: string;
+    try {
+      text = readFileSync(env.JWKS_FILE, 'utf8');
+    } catch {
+      throw new ConfigError('JWKS_FILE', `cannot be read (${env.JWKS_FILE})`);
+    }
+    jwks = parseJwks('JWKS_FILE', text);
+  } else throw new ConfigError('JWKS', 'is required when COOKIE_KEYS or HMAC_SECRET is set');
+  if (!env.COOKIE_KEYS) throw new ConfigError('COOKIE_KEYS', 'is required when JWKS is set');
+  const cookieKeys = env.COOKIE_KEYS.split(',').map((k) => k.trim()).filter(Boolean);
+  if (cookieKeys.length === 0 || cookieKeys.some((k) => k.length < 32)) {
+    throw new ConfigError('COOKIE_KEYS', 'must be a comma-separated list of secrets of at least 32 characters each');
+  }
+  if (!env.HMAC_SECRET) throw new ConfigError('HMAC_SECRET', 'is required when JWKS is set');
+  return { jwks, cookieKeys, hmacSecret: env.HMAC_SECRET };
+}
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(source);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(String(issue.path[0]), describe(issue));
+  }
+  const env = parsed.data;
+  const production = env.NODE_ENV === 'production';
+  const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  if (production && !issuer.startsWith('https://')) throw new ConfigError('ISSUER', 'must be an https URL in production');
+  if (issuer.startsWith('https://') && !env.TRUST_PROXY) {
+    throw new ConfigError('TRUST_PROXY', 'must be true when ISSUER is https: TLS is terminated by the proxy in front of this server');
+  }
+  if (new URL(issuer).search || new URL(issuer).hash) throw new ConfigError('ISSUER', 'must not have a query or fragment');
+  if (production && !env.MONGODB_URI) throw new ConfigError('MONGODB_URI', 'is required in production');
+  const secrets = parseSecrets(env);
+  if (production && !secrets) throw new ConfigError('JWKS', 'is required in production (generate keys with `npm run generate-keys`)');
+
+  const defaults = readDefaults();
+  return {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    issuer,
+    mongodbUri: env.MONGODB_URI,
+    trustProxy: env.TRUST_PROXY,
+    secureCookies: issuer.startsWith('https://'),
+    dataDir: isAbsolute(env.DATA_DIR) ? env.DATA_DIR : join(projectRoot, env.DATA_DIR),
+    logLevel: env.LOG_LEVEL,
+    devSeed: env.DEV_SEED ?? env.NODE_ENV === 'development',
+    demoAppPort: production ? 0 : (env.DEMO_APP_PORT ?? (env.PORT > 0 ? env.PORT + 1 : 0)),
+    login: {
+      ...defaults.login,
+      maxFailures: env.LOGIN_MAX_FAILURES ?? defaults.login.maxFailures,
+      lockoutMinutes: env.LOGIN_LOCKOUT_MINUTES ?? defaults.login.lockoutMinutes,
+    },
+    ttl: defaults.ttl,
+    secrets,
+  };
+}

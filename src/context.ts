@@ -1,0 +1,28 @@
+import type { Connection } from 'mongoose';
+import type Provider from 'oidc-provider';
+import type { ClientsLibrary } from './clients/library.js';
+import type { Clock } from './clock.js';
+import type { Config, Secrets } from './config.js';
+import type { RateLimiter } from './http/rate-limit.js';
+import type { Logger } from './log.js';
+import type { MembersLibrary } from './members/library.js';
+import type { MemberModel } from './members/model.js';
+import type { Hmac } from './security/hmac.js';
+
+/**
+ * Everything a route or library needs, wired once per app. Routes receive it instead of
+ * importing singletons, so a test can build a real app on its own database and clock.
+ */
+export interface AppContext {
+  config: Config;
+  secrets: Secrets;
+  logger: Logger;
+  clock: Clock;
+  connection: Connection;
+  hmac: Hmac;
+  limiter: RateLimiter;
+  models: { members: MemberModel };
+  members: MembersLibrary;
+  provider: Provider;
+  clients: ClientsLibrary;
+}

@@ -1,0 +1,31 @@
+import type { MessageKey } from '../i18n/index.js';
+
+/**
+ * The one error type our code throws on purpose. `key` is a message key shown to the member
+ * (translated); `detail` is for the log only. `oauthError` is the OAuth error code an API
+ * answers with.
+ */
+export class AppError extends Error {
+  readonly status: number;
+  readonly key: MessageKey;
+  readonly params: Record<string, string | number> | undefined;
+  readonly oauthError: string;
+  readonly detail: string | undefined;
+
+  constructor(
+    key: MessageKey,
+    options: { status?: number; params?: Record<string, string | number>; oauthError?: string; detail?: string } = {},
+  ) {
+    super(options.detail ?? key);
+    this.name = 'AppError';
+    this.key = key;
+    this.status = options.status ?? 400;
+    this.params = options.params;
+    this.oauthError = options.oauthError ?? (this.status >= 500 ? 'server_error' : 'invalid_request');
+    this.detail = options.detail;
+  }
+}
+
+export function assert(condition: unknown, key: MessageKey, options?: ConstructorParameters<typeof AppError>[1]): asserts condition {
+  if (!condition) throw new AppError(key, options);
+}

@@ -1,0 +1,65 @@
+import { en, type MessageKey } from './messages/en.js';
+import { ja } from './messages/ja.js';
+import { LOCALES, type Locale } from '../members/model.js';
+
+export type { MessageKey, Locale };
+export { LOCALES };
+
+const catalogues: Record<Locale, Record<MessageKey, string>> = { en, ja };
+export const DEFAULT_LOCALE: Locale = 'ja';
+export const LANG_COOKIE = 'lang';
+
+export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+
+export function translator(locale: Locale): Translate {
+  const catalogue = catalogues[locale];
+  return (key, params) => {
+    const text = catalogue[key] ?? en[key] ?? key;
+    if (!params) return text;
+    return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  };
+}
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+}
+
+/** First supported language in a space-separated BCP 47 list (ui_locales) or an Accept-Language header. */
+function firstSupported(tags: string[]): Locale | undefined {
+  for (const tag of tags) {
+    const primary = tag.trim().toLowerCase().split(/[-_]/)[0];
+    if (isLocale(primary)) return primary;
+  }
+  return undefined;
+}
+
+function parseAcceptLanguage(header: string): string[] {
+  return header
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { tag: tag ?? '', q: q ? Number(q.slice(2)) || 0 : 1 };
+    })
+    .filter((entry) => entry.tag && entry.q > 0)
+    .sort((a, b) => b.q - a.q)
+    .map((entry) => entry.tag);
+}
+
+/**
+ * The member's explicit choice (the switcher's cookie) wins, then the relying app's ui_locales,
+ * then the browser's Accept-Language. The cookie ranks first so that the switcher works even on
+ * pages of an app that always sends ui_locales.
+ */
+export function negotiateLocale(input: { cookie?: string | undefined; uiLocales?: string | undefined; acceptLanguage?: string | undefined }): Locale {
+  if (isLocale(input.cookie)) return input.cookie;
+  if (input.uiLocales) {
+    const fromHint = firstSupported(input.uiLocales.split(/\s+/));
+    if (fromHint) return fromHint;
+  }
+  if (input.acceptLanguage) {
+    const fromHeader = firstSupported(parseAcceptLanguage(input.acceptLanguage));
+    if (fromHeader) return fromHeader;
+  }
+  return DEFAULT_LOCALE;
+}

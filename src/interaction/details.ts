@@ -1,0 +1,31 @@
+import type { Context } from 'koa';
+import type Provider from 'oidc-provider';
+import type { Interaction } from 'oidc-provider';
+import { AppError } from '../http/errors.js';
+import { setLocale } from '../http/render.js';
+import { LANG_COOKIE, negotiateLocale } from '../i18n/index.js';
+
+const UID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Loads the interaction behind /interaction/:uid. The interaction cookie is path-scoped to its
+ * uid, so a uid from another tab, a stale bookmark or a forged URL all end here as "expired".
+ * Pages are rendered in the language the relying app asked for (ui_locales) unless the member
+ * chose one with the switcher.
+ */
+export async function loadInteraction(ctx: Context, provider: Provider): Promise<Interaction> {
+  const uid = String(ctx.params.uid ?? '');
+  if (!UID.test(uid)) throw new AppError('error.interactionExpired', { detail: 'malformed interaction uid' });
+  const interaction = await provider.interactionDetails(ctx.req, ctx.res);
+  if (interaction.uid !== uid) throw new AppError('error.interactionExpired', { detail: 'interaction uid does not match its cookie' });
+  const uiLocales = typeof interaction.params.ui_locales === 'string' ? interaction.params.ui_locales : undefined;
+  setLocale(ctx, negotiateLocale({ cookie: ctx.cookies.get(LANG_COOKIE), uiLocales, acceptLanguage: ctx.get('accept-language') }));
+  ctx.state.returnTo = `/interaction/${uid}`;
+  return interaction;
+}
+
+/** The name a relying app is shown under on our pages. */
+export async function clientName(provider: Provider, clientId: unknown): Promise<string> {
+  const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+  return (client?.clientName as string | undefined) ?? String(clientId ?? '');
+}

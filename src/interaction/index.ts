@@ -1,0 +1,35 @@
+import { bodyParser } from '@koa/bodyparser';
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import type { Interaction } from 'oidc-provider';
+import type { AppContext } from '../context.js';
+import { AppError } from '../http/errors.js';
+import { abortInteraction, showConsent, submitConsent } from './consent.js';
+import { loadInteraction } from './details.js';
+import { showLogin, submitLogin } from './login-password.js';
+
+type Step = (ctx: Context, app: AppContext, interaction: Interaction) => Promise<void>;
+
+/** What the member sees for each prompt oidc-provider stops at, in the order the policy asks. */
+const pages: Record<string, Step> = {
+  login: (ctx, app, interaction) => showLogin(ctx, app, interaction),
+  consent: showConsent,
+};
+
+/**
+ * Interaction routes live under /interaction/:uid because oidc-provider scopes the interaction
+ * cookie to that path.
+ */
+export function registerInteractionRoutes(router: Router, app: AppContext): void {
+  const forms = bodyParser({ enableTypes: ['form'], formLimit: '8kb', encoding: 'utf-8' });
+  const run = (step: Step) => async (ctx: Context) => step(ctx, app, await loadInteraction(ctx, app.provider));
+
+  router.get('/interaction/:uid', run(async (ctx, _app, interaction) => {
+    const page = pages[interaction.prompt.name];
+    if (!page) throw new AppError('error.generic', { status: 500, detail: `no page for prompt ${interaction.prompt.name}` });
+    await page(ctx, app, interaction);
+  }));
+  router.post('/interaction/:uid/login', forms, run(submitLogin));
+  router.post('/interaction/:uid/confirm', forms, run(submitConsent));
+  router.post('/interaction/:uid/abort', forms, run(abortInteraction));
+}

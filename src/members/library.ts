@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { AppError } from '../http/errors.js';
+import type { RateLimiter } from '../http/rate-limit.js';
+import type { Hmac } from '../security/hmac.js';
+import { checkEmail } from './email.js';
+import { isValidMembershipNumber, normaliseMembershipNumber, randomMembershipNumber } from './membership-number.js';
+import { LOCALES, NOTIFICATION_CHANNELS, type Member, type MemberModel } from './model.js';
+import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password.js';
+import { normalisePhone } from './phone.js';
+
+export const newMemberSchema = z.object({
+  membershipNumber: z.string().optional(),
+  familyName: z.string().trim().min(1).max(100),
+  givenName: z.string().trim().min(1).max(100),
+  email: z.string().optional(),
+  phone: z.string().optional(),
+  countryOfResidence: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as JP'),
+  notificationChannel: z.enum(NOTIFICATION_CHANNELS).default('email'),
+  locale: z.enum(LOCALES).default('ja'),
+  password: z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH).optional(),
+});
+export type NewMember = z.input<typeof newMemberSchema>;
+
+export class MemberInputError extends Error {
+  constructor(readonly field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.name = 'MemberInputError';
+  }
+}
+
+export type PasswordLoginResult =
+  | { ok: true; member: Member }
+  | { ok: false; reason: 'invalid' | 'accountLocked' | 'tooManyFromHere' }
+  | { ok: false; reason: 'lockedOut'; minutes: number };
+
+export interface MembersLibrary {
+  findById(id: string): Promise<Member | null>;
+  findByMembershipNumber(number: string): Promise<Member | null>;
+  create(input: NewMember): Promise<Member>;
+  authenticateWithPassword(input: { membershipNumber: string; password: string; ip: string }): Promise<PasswordLoginResult>;
+}
+
+/** Validates a typed membership number; throws an AppError naming what is wrong with it. */
+export function parseMembershipNumber(raw: unknown): string {
+  const value = normaliseMembershipNumber(typeof raw === 'string' ? raw.slice(0, 64) : '');
+  if (!/^\d{9}$/.test(value)) throw new AppError('login.error.numberFormat');
+  if (!isValidMembershipNumber(value)) throw new AppError('login.error.numberCheckDigit');
+  return value;
+}
+
+export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLimiter; hmac: Hmac; clock: Clock; config: Config }): MembersLibrary {
+  const { model, limiter, hmac, clock, config } = deps;
+  const failuresKey = (number: string) => `login-failures:${hmac.digest('rate-limit', number)}`;
+  const ipKey = (ip: string) => `login-ip:${hmac.digest('rate-limit', ip)}`;
+
+  return {
+    findById: (id) => model.findById(id).lean<Member>().exec(),
+    findByMembershipNumber: (number) => model.findOne({ membershipNumber: number }).lean<Member>().exec(),
+
+    async create(input) {
+      const parsed = newMemberSchema.safeParse(input);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new MemberInputError(String(issue.path[0] ?? 'input'), issue.message);
+      }
+      const data = parsed.data;
+      let membershipNumber = data.membershipNumber ? normaliseMembershipNumber(data.membershipNumber) : randomMembershipNumber();
+      if (!isValidMembershipNumber(membershipNumber)) {
+        throw new MemberInputError('membershipNumber', 'must be 9 digits whose last digit is the Luhn check digit of the first eight');
+      }
+      let email: string | undefined;
+      if (data.email) {
+        const check = checkEmail(data.email);
+        if (check.problems.length > 0) throw new MemberInputError('email', check.problems.join(', '));
+        email = check.address;
+      }
+      let phone: string | undefined;
+      if (data.phone) {
+        const result = normalisePhone(data.phone);
+        if ('problem' in result) throw new MemberInputError('phone', result.problem);
+        phone = result.e164;
+      }
+      if (data.notificationChannel === 'sms' && !phone) throw new MemberInputError('notificationChannel', 'sms needs a mobile phone number');
+      if (data.notificationChannel === 'email' && !email) throw new MemberInputError('notificationChannel', 'email needs an e-mail address');
+      const passwordHash = data.password ? await hashPassword(data.password) : undefined;
+      // A generated number may collide with an existing one: draw again (never for a given one).
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          const created = await model.create({
+            membershipNumber,
+            familyName: data.familyName,
+            givenName: data.givenName,
+            email,
+            emailVerified: Boolean(email),
+            phone,
+            phoneVerified: Boolean(phone),
+            countryOfResidence: data.countryOfResidence,
+            notificationChannel: data.notificationChannel,
+            locale: data.locale,
+            passwordHash,
+          });
+          return created.toObject();
+        } catch (error) {
+          const dup = (error as { code?: number; keyPattern?: Record<string, unknown> }).code === 11000;
+          const field = Object.keys((error as { keyPattern?: Record<string, unknown> }).keyPattern ?? {})[0] ?? '';
+          if (dup && field === 'membershipNumber' && !data.membershipNumber && attempt < 5) {
+            membershipNumber = randomMembershipNumber();
+            continue;
+          }
+          if (dup) throw new MemberInputError(field || 'member', 'is already registered to another member');
+          throw error;
+        }
+      }
+    },
+
+    async authenticateWithPassword({ membershipNumber, password, ip }) {
+      const fromHere = await limiter.hit(ipKey(ip), config.login.perIpPerHour, 3600);
+      if (!fromHere.allowed) return { ok: false, reason: 'tooManyFromHere' };
+
+      const key = failuresKey(membershipNumber);
+      const lockoutSeconds = config.login.lockoutMinutes * 60;
+      const failures = await limiter.peek(key);
+      const minutesLeft = (until: Date) => Math.max(1, Math.ceil((until.getTime() - clock.now().getTime()) / 60_000));
+      if (failures && failures.count >= config.login.maxFailures) {
+        return { ok: false, reason: 'lockedOut', minutes: minutesLeft(failures.resetAt) };
+      }
+
+      const member = await model.findOne({ membershipNumber }).lean<Member>().exec();
+      // Unknown numbers and members without a password cost the same scrypt run as a wrong password.
+      const valid = await verifyPassword(password, member?.passwordHash ?? (await decoyPasswordHash()));
+      if (!member || !member.passwordHash || !valid) {
+        const hit = await limiter.hit(key, config.login.maxFailures, lockoutSeconds);
+        if (hit.count >= config.login.maxFailures) {
+          // Locked out from the last failure, not from the first one of the window.
+          const until = new Date(clock.now().getTime() + lockoutSeconds * 1000);
+          await limiter.holdUntil(key, until);
+          return { ok: false, reason: 'lockedOut', minutes: minutesLeft(until) };
+        }
+        return { ok: false, reason: 'invalid' };
+      }
+      if (member.status !== 'active') return { ok: false, reason: 'accountLocked' };
+      await limiter.reset(key);
+      return { ok: true, member };
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+import type { Clock } from '../clock.js';
+
+/**
+ * oidc-provider's storage in MongoDB: one collection per provider model (oidc_session,
+ * oidc_access_token, …). Ids are the provider's own random strings. Every read checks expiry
+ * itself; the TTL index is housekeeping that may lag by a minute (and some servers ignore it).
+ */
+export const OIDC_MODELS = [
+  'Session',
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'ClientCredentials',
+  'Client',
+  'InitialAccessToken',
+  'RegistrationAccessToken',
+  'Interaction',
+  'ReplayDetection',
+  'PushedAuthorizationRequest',
+  'Grant',
+  'BackchannelAuthenticationRequest',
+] as const;
+
+/** Models whose records belong to a grant and are revoked with it. */
+const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
+interface Stored {
+  _id: string;
+  payload: AdapterPayload;
+  expiresAt?: Date;
+}
+
+const collectionName = (name: string) => 'oidc_' + name.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase();
+
+function modelFor(connection: Connection, name: string): Model<Stored> {
+  const modelName = `Oidc${name}`;
+  if (connection.models[modelName]) return connection.models[modelName] as Model<Stored>;
+  const schema = new Schema<Stored>(
+    {
+      _id: { type: String, required: true },
+      payload: { type: Schema.Types.Mixed, required: true },
+      expiresAt: { type: Date },
+    },
+    { collection: collectionName(name), versionKey: false, minimize: false },
+  );
+  schema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
+  if (GRANTABLE.has(name) || name === 'Grant') schema.index({ 'payload.grantId': 1 });
+  if (name === 'Session') schema.index({ 'payload.uid': 1 }, { unique: true });
+  if (name === 'DeviceCode') schema.index({ 'payload.userCode': 1 }, { unique: true, sparse: true });
+  if (name === 'Session' || name === 'Grant') schema.index({ 'payload.accountId': 1 });
+  if (name === 'Grant') schema.index({ 'payload.clientId': 1 });
+  return connection.model<Stored>(modelName, schema);
+}
+
+export async function ensureOidcIndexes(connection: Connection): Promise<void> {
+  for (const name of OIDC_MODELS) await modelFor(connection, name).createIndexes();
+}
+
+export function oidcModel(connection: Connection, name: (typeof OIDC_MODELS)[number]): Model<Stored> {
+  return modelFor(connection, name);
+}
+
+/** `beforeSave` may rewrite a payload on its way in (e.g. hashing client secrets). */
+export function createAdapterFactory(
+  connection: Connection,
+  clock: Clock,
+  beforeSave: (name: string, payload: AdapterPayload) => AdapterPayload = (_name, payload) => payload,
+): (name: string) => Adapter {
+  return (name: string): Adapter => {
+    const model = modelFor(connection, name);
+    const live = (doc: Stored | null): AdapterPayload | undefined => {
+      if (!doc) return undefined;
+      if (doc.expiresAt && doc.expiresAt.getTime() <= clock.now().getTime()) return undefined;
+      return doc.payload;
+    };
+    return {
+      async upsert(id, payload, expiresIn) {
+        const update: Partial<Stored> = { payload: beforeSave(name, payload) };
+        if (expiresIn) update.expiresAt = new Date(clock.now().getTime() + expiresIn * 1000);
+        await model.updateOne({ _id: id }, expiresIn ? { $set: update } : { $set: update, $unset: { expiresAt: 1 } }, { upsert: true });
+      },
+      async find(id) {
+        return live(await model.findById(id).lean<Stored>());
+      },
+      async findByUid(uid) {
+        return live(await model.findOne({ 'payload.uid': uid }).lean<Stored>());
+      },
+      async findByUserCode(userCode) {
+        return live(await model.findOne({ 'payload.userCode': userCode }).lean<Stored>());
+      },
+      async consume(id) {
+        await model.updateOne({ _id: id }, { $set: { 'payload.consumed': Math.floor(clock.now().getTime() / 1000) } });
+      },
+      async destroy(id) {
+        await model.deleteOne({ _id: id });
+      },
+      async revokeByGrantId(grantId) {
+        await model.deleteMany({ 'payload.grantId': grantId });
+      },
+    };
+  };
+}

@@ -1,0 +1,17 @@
+import { errors, type Client, type KoaContextWithOIDC } from 'oidc-provider';
+
+/**
+ * Client metadata of ours, beside the standard registration metadata:
+ * - first_party: the airline's own app; the member is not asked for consent.
+ */
+export const CLIENT_METADATA_PROPERTIES = ['first_party'];
+
+export function validateExtraClientMetadata(_ctx: KoaContextWithOIDC | undefined, key: string, value: unknown): void {
+  if (key === 'first_party' && value !== undefined && typeof value !== 'boolean') {
+    throw new errors.InvalidClientMetadata('first_party must be a boolean');
+  }
+}
+
+export function isFirstParty(client: Client): boolean {
+  return (client as unknown as { first_party?: boolean }).first_party === true;
+}

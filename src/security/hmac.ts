@@ -1,0 +1,38 @@
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Keyed hashing for everything we must recognise but never store in clear: one-time codes,
+ * rate-limit subjects (IP addresses, membership numbers) and passkey decoys. Each use gets its
+ * own key, derived from HMAC_SECRET with HKDF (RFC 5869) and a label, so a value from one use
+ * means nothing in another.
+ */
+export type HmacPurpose = 'rate-limit' | 'otp' | 'passkey-decoy' | 'client-secret';
+
+export interface Hmac {
+  digest(purpose: HmacPurpose, value: string): string;
+  /** Constant-time check of a value against a digest made by `digest`. */
+  matches(purpose: HmacPurpose, value: string, digest: string): boolean;
+  key(purpose: HmacPurpose): Buffer;
+}
+
+export function createHmacs(secret: string): Hmac {
+  const keys = new Map<HmacPurpose, Buffer>();
+  const key = (purpose: HmacPurpose): Buffer => {
+    let k = keys.get(purpose);
+    if (!k) {
+      k = Buffer.from(hkdfSync('sha256', secret, 'jmb-idp', purpose, 32));
+      keys.set(purpose, k);
+    }
+    return k;
+  };
+  const digest = (purpose: HmacPurpose, value: string): string => createHmac('sha256', key(purpose)).update(value).digest('base64url');
+  return {
+    digest,
+    key,
+    matches(purpose, value, expected) {
+      const a = Buffer.from(digest(purpose, value));
+      const b = Buffer.from(expected);
+      return a.length === b.length && timingSafeEqual(a, b);
+    },
+  };
+}

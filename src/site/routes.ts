@@ -1,0 +1,33 @@
+import type Router from '@koa/router';
+import type { AppContext } from '../context.js';
+import { isDatabaseReachable } from '../db/connection.js';
+import { renderPage, safeReturnPath } from '../http/render.js';
+import { isLocale, LANG_COOKIE } from '../i18n/index.js';
+
+/** The top page, the language switcher and the probes a load balancer uses. */
+export function registerSiteRoutes(router: Router, app: AppContext): void {
+  router.get('/', async (ctx) => {
+    await renderPage(ctx, 'home');
+  });
+
+  router.get('/lang/:locale', async (ctx) => {
+    const locale = ctx.params.locale;
+    if (isLocale(locale)) {
+      ctx.cookies.set(LANG_COOKIE, locale, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 24 * 3600 * 1000, overwrite: true });
+    }
+    ctx.status = 303;
+    ctx.redirect(safeReturnPath(ctx.query.return));
+  });
+
+  router.get('/healthz', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { status: 'ok' };
+  });
+
+  router.get('/readyz', async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    const database = await isDatabaseReachable(app.connection);
+    ctx.status = database ? 200 : 503;
+    ctx.body = { status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable' };
+  });
+}

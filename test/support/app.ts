@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Connection } from 'mongoose';
+import { createApp, createAppContext } from '../../src/app.js';
+import { systemClock, type Clock } from '../../src/clock.js';
+import { loadConfig, type Config, type Secrets } from '../../src/config.js';
+import type { AppContext } from '../../src/context.js';
+import { connectDatabase } from '../../src/db/connection.js';
+import { createLogger } from '../../src/log.js';
+import { generateSecrets } from '../../src/security/keys.js';
+
+let sharedSecrets: Secrets | undefined;
+/** Keys are slow to generate; one set serves every app in a test file (as in a real cluster). */
+export function testSecrets(): Secrets {
+  sharedSecrets ??= generateSecrets();
+  return sharedSecrets;
+}
+
+export function uniqueDbName(prefix: string): string {
+  return `${prefix.replace(/[^a-z0-9]/gi, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+}
+
+export interface TestApp {
+  context: AppContext;
+  server: Server;
+  /** Where this instance listens (differs from the issuer when several instances share one). */
+  baseUrl: string;
+  issuer: string;
+  connection: Connection;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  dbName: string;
+  clock?: Clock;
+  /** Share an issuer between instances (a load balancer's URL); defaults to this instance's URL. */
+  issuer?: string;
+  env?: Record<string, string>;
+  tweak?: (config: Config) => void;
+}
+
+/** Listens first, so the issuer can name the real port, then builds the real app on it. */
+export async function listen(): Promise<{ server: Server; baseUrl: string }> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, baseUrl: `http://127.0.0.1:${port}` };
+}
+
+export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
+  const uri = process.env.TEST_MONGODB_URI;
+  if (!uri) throw new Error('TEST_MONGODB_URI is not set: run the tests through jest (global setup)');
+  const { server, baseUrl } = await listen();
+  const issuer = options.issuer ?? baseUrl;
+  const config = loadConfig({ NODE_ENV: 'test', ISSUER: issuer, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.env });
+  config.login.minResponseMs = 0;
+  options.tweak?.(config);
+  const secrets = testSecrets();
+  const connection = await connectDatabase(uri, { dbName: options.dbName });
+  const context = await createAppContext({
+    config,
+    secrets,
+    connection,
+    logger: createLogger(config.logLevel),
+    clock: options.clock ?? systemClock,
+  });
+  const app = createApp(context);
+  server.on('request', app.callback());
+  return {
+    context,
+    server,
+    baseUrl,
+    issuer,
+    connection,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await connection.close();
+    },
+  };
+}

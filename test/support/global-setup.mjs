@@ -1,0 +1,20 @@
+/**
+ * One database server for the whole run: MONGODB_URI if set, else mongodb-memory-server, else the
+ * Java in-memory server. Workers inherit TEST_MONGODB_URI; each test file uses its own database.
+ *
+ * Plain JavaScript: Jest loads global setup outside its module system, so the TypeScript source is
+ * imported through tsx.
+ */
+import { tsImport } from 'tsx/esm/api';
+
+export default async function globalSetup() {
+  if (process.env.MONGODB_URI) {
+    process.env.TEST_MONGODB_URI = process.env.MONGODB_URI;
+    return;
+  }
+  const { startEmbeddedMongo } = await tsImport('../../src/dev/embedded-mongo.ts', import.meta.url);
+  const mongo = await startEmbeddedMongo({ log: (line) => console.log(`\n[test database] ${line}`) });
+  globalThis.__EMBEDDED_MONGO__ = mongo;
+  process.env.TEST_MONGODB_URI = mongo.uri;
+  console.log(`\n[test database] ${mongo.kind} at ${mongo.uri}`);
+}

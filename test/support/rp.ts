@@ -1,0 +1,78 @@
+import * as oidc from 'openid-client';
+import type { Browser, Page } from './browser.js';
+import { findForm } from './browser.js';
+
+/**
+ * The relying app in tests: openid-client, an independent implementation, talking to the
+ * provider over real HTTP.
+ */
+export interface RelyingParty {
+  config: oidc.Configuration;
+  clientId: string;
+  redirectUri: string;
+}
+
+export async function discoverRp(issuer: string, client: { clientId: string; clientSecret?: string | undefined; redirectUri: string }): Promise<RelyingParty> {
+  const auth = client.clientSecret ? oidc.ClientSecretBasic(client.clientSecret) : oidc.None();
+  const config = await oidc.discovery(new URL(issuer), client.clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
+  oidc.enableNonRepudiationChecks(config); // verify ID token signatures against the JWKS too
+  return { config, clientId: client.clientId, redirectUri: client.redirectUri };
+}
+
+export interface PendingLogin {
+  url: string;
+  state: string;
+  nonce: string;
+  verifier: string;
+}
+
+export async function authorizationUrl(rp: RelyingParty, params: Record<string, string> = {}): Promise<PendingLogin> {
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const nonce = oidc.randomNonce();
+  const url = oidc.buildAuthorizationUrl(rp.config, {
+    redirect_uri: rp.redirectUri,
+    scope: 'openid',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    nonce,
+    ...params,
+  });
+  return { url: url.href, state, nonce, verifier };
+}
+
+export function exchangeCode(rp: RelyingParty, callbackUrl: string, pending: PendingLogin, checks: { maxAge?: number } = {}) {
+  return oidc.authorizationCodeGrant(rp.config, new URL(callbackUrl), {
+    pkceCodeVerifier: pending.verifier,
+    expectedState: pending.state,
+    expectedNonce: pending.nonce,
+    maxAge: checks.maxAge,
+    idTokenExpected: true,
+  });
+}
+
+/** Opens the authorization URL in `browser` and fills in the login page, ending at the callback. */
+export async function passwordLogin(
+  browser: Browser,
+  rp: RelyingParty,
+  credentials: { membershipNumber: string; password: string },
+  pending: PendingLogin,
+): Promise<{ callback: string; loginPage: Page }> {
+  const isCallback = (url: string) => url.startsWith(rp.redirectUri);
+  const loginPage = await browser.go(pending.url, { stopAt: isCallback });
+  if (isCallback(loginPage.url)) return { callback: loginPage.url, loginPage };
+  findForm(loginPage, 'form[action$="/login"]');
+  const after = await browser.submit(loginPage, 'form[action$="/login"]', credentials, { stopAt: isCallback });
+  if (!isCallback(after.url)) {
+    // a consent page, for third-party apps
+    const consent = findForm(after, 'form[action$="/confirm"]');
+    void consent;
+    const done = await browser.submit(after, 'form[action$="/confirm"]', {}, { stopAt: isCallback });
+    if (!isCallback(done.url)) throw new Error(`did not reach the callback: ${done.status} ${done.url}\n${done.body.slice(0, 1500)}`);
+    return { callback: done.url, loginPage };
+  }
+  return { callback: after.url, loginPage };
+}
+
+export { oidc };
