@@ -70,11 +70,21 @@ export interface CreatedClient {
   metadata: Record<string, unknown>;
 }
 
+interface ClientAdapter {
+  upsert(id: string, payload: unknown, expiresIn: number): Promise<void>;
+  destroy(id: string): Promise<void>;
+}
+function adapterOf(provider: Provider): ClientAdapter {
+  return (provider.Client as unknown as { adapter: ClientAdapter }).adapter;
+}
+
 /** Stored client secrets are HMACs; this prefix marks them. */
 export const HASHED_SECRET_PREFIX = 'hmac-sha256:';
 
 export interface ClientsLibrary {
   create(input: NewClient): Promise<CreatedClient>;
+  /** Removes the registration; its grants and tokens stop working with it. */
+  remove(clientId: string): Promise<boolean>;
 }
 
 export function createClientsLibrary(deps: { provider: Provider; hmac: Hmac; allowHttpLocalhost: boolean }): ClientsLibrary {
@@ -120,9 +130,14 @@ export function createClientsLibrary(deps: { provider: Provider; hmac: Hmac; all
         throw new ClientInputError('metadata', e.error_description ?? e.message);
       }
       // The adapter replaces the secret by its hash on the way in (see oidc/provider.ts).
-      const { adapter } = provider.Client as unknown as { adapter: { upsert(id: string, payload: unknown, expiresIn: number): Promise<void> } };
-      await adapter.upsert(clientId, metadata, 0);
+      await adapterOf(provider).upsert(clientId, metadata, 0);
       return { clientId, clientSecret, metadata: { ...metadata, client_secret: undefined } };
+    },
+
+    async remove(clientId) {
+      if (!(await provider.Client.find(clientId))) return false;
+      await adapterOf(provider).destroy(clientId);
+      return true;
     },
   };
 }

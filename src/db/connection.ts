@@ -4,9 +4,16 @@ import mongoose, { type Connection } from 'mongoose';
  * One mongoose connection per app (not the global default), so a test can build two apps on one
  * database, or several apps on several databases, in one process.
  */
-export async function connectDatabase(uri: string, options: { dbName?: string } = {}): Promise<Connection> {
+const DEFAULT_DB_NAME = 'jmb_idp';
+
+/** The database named in the URI's path, if any (mongodb://host1,host2/name?options). */
+function databaseInUri(uri: string): string | undefined {
+  return /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1];
+}
+
+export async function connectDatabase(uri: string, options: { dbName?: string | undefined } = {}): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
-    dbName: options.dbName,
+    dbName: options.dbName ?? (databaseInUri(uri) ? undefined : DEFAULT_DB_NAME),
     serverSelectionTimeoutMS: 10_000,
     // Indexes are created once at start-up (ensureIndexes), not lazily behind the first query.
     autoIndex: false,

@@ -21,15 +21,21 @@ const pages: Record<string, Step> = {
  * cookie to that path.
  */
 export function registerInteractionRoutes(router: Router, app: AppContext): void {
-  const forms = bodyParser({ enableTypes: ['form'], formLimit: '8kb', encoding: 'utf-8' });
-  const run = (step: Step) => async (ctx: Context) => step(ctx, app, await loadInteraction(ctx, app.provider));
+  const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '8kb', encoding: 'utf-8' });
+  // The interaction is loaded before the body is read, so that even "too large" is answered in
+  // the language of the relying app's request.
+  const run = (step: Step) => async (ctx: Context) => {
+    const interaction = await loadInteraction(ctx, app.provider);
+    if (ctx.method === 'POST') await parseForm(ctx, async () => {});
+    await step(ctx, app, interaction);
+  };
 
   router.get('/interaction/:uid', run(async (ctx, _app, interaction) => {
     const page = pages[interaction.prompt.name];
     if (!page) throw new AppError('error.generic', { status: 500, detail: `no page for prompt ${interaction.prompt.name}` });
     await page(ctx, app, interaction);
   }));
-  router.post('/interaction/:uid/login', forms, run(submitLogin));
-  router.post('/interaction/:uid/confirm', forms, run(submitConsent));
-  router.post('/interaction/:uid/abort', forms, run(abortInteraction));
+  router.post('/interaction/:uid/login', run(submitLogin));
+  router.post('/interaction/:uid/confirm', run(submitConsent));
+  router.post('/interaction/:uid/abort', run(abortInteraction));
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { AppError } from '../http/errors.js';
+import { translator } from '../i18n/index.js';
 import type { RateLimiter } from '../http/rate-limit.js';
 import type { Hmac } from '../security/hmac.js';
 import { checkEmail } from './email.js';
@@ -22,6 +23,8 @@ export const newMemberSchema = z.object({
   password: z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH).optional(),
 });
 export type NewMember = z.input<typeof newMemberSchema>;
+
+const english = translator('en');
 
 export class MemberInputError extends Error {
   constructor(readonly field: string, message: string) {
@@ -73,13 +76,13 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
       let email: string | undefined;
       if (data.email) {
         const check = checkEmail(data.email);
-        if (check.problems.length > 0) throw new MemberInputError('email', check.problems.join(', '));
+        if (check.problems.length > 0) throw new MemberInputError('email', check.problems.map((key) => english(key)).join(' '));
         email = check.address;
       }
       let phone: string | undefined;
       if (data.phone) {
         const result = normalisePhone(data.phone);
-        if ('problem' in result) throw new MemberInputError('phone', result.problem);
+        if ('problem' in result) throw new MemberInputError('phone', english(result.problem));
         phone = result.e164;
       }
       if (data.notificationChannel === 'sms' && !phone) throw new MemberInputError('notificationChannel', 'sms needs a mobile phone number');

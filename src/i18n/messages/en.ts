@@ -49,6 +49,13 @@ export const en = {
   'logout.done.title': 'You have logged out',
   'logout.done.body': 'You have been logged out. You may now close this window.',
 
+  'email.malformed': 'Enter a valid e-mail address, such as name@example.co.jp.',
+  'email.periodAtEdge': 'The part before the @ must not start with a period (.), and must not end with a period just before the @.',
+  'email.consecutivePeriods': 'The part before the @ must not contain consecutive periods (..).',
+  'email.forbiddenCharacters': "The part before the @ may only contain letters, digits and the symbols . ! # $ % & ' * + - / = ? ^ _ { | } ~",
+  'phone.invalid': 'Enter a valid mobile phone number, such as 090-1234-5678 (outside Japan, start with + and the country code).',
+  'phone.notMobile': 'This is not a mobile phone number. Text messages (SMS) can only be sent to a mobile phone.',
+
   'home.title': 'JMB Member Login',
   'home.body': 'This service signs JAL Mileage Bank members in to JAL web sites and apps.',
 

@@ -48,6 +48,13 @@ export const ja: Record<MessageKey, string> = {
   'logout.done.title': 'ログアウトしました',
   'logout.done.body': 'ログアウトしました。このウィンドウを閉じてください。',
 
+  'email.malformed': '正しいメールアドレスを入力してください（例: name@example.co.jp）。',
+  'email.periodAtEdge': '@より前の部分の先頭、および@の直前にピリオド（.）は使用できません。',
+  'email.consecutivePeriods': '@より前の部分にピリオド（.）を連続して使用することはできません。',
+  'email.forbiddenCharacters': "@より前の部分に使用できるのは、英数字と記号 . ! # $ % & ' * + - / = ? ^ _ { | } ~ のみです。",
+  'phone.invalid': '正しい携帯電話番号を入力してください（例: 090-1234-5678。日本国外の番号は+と国番号から入力してください）。',
+  'phone.notMobile': '携帯電話の番号ではありません。SMSは携帯電話にのみ送信できます。',
+
   'home.title': 'JMB会員ログイン',
   'home.body': 'JALマイレージバンク会員がJALのウェブサイトやアプリにログインするためのサービスです。',
 

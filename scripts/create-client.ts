@@ -1,0 +1,69 @@
+/**
+ * Registers a relying app and prints its credentials as JSON (the secret is shown only now).
+ *
+ *   npm run create-client -- --name "JAL Web" --kind web \
+ *     --redirect-uri https://www.example.jp/oidc/callback \
+ *     --post-logout-redirect-uri https://www.example.jp/ [--first-party] [--id-token-alg ES256] [--client-id jal-web]
+ *
+ * --kind web     confidential server-side app (client_secret_basic)
+ * --kind native  public mobile/desktop app, PKCE (custom scheme, claimed https or loopback redirects)
+ * --kind spa     public browser app, PKCE
+ */
+import { parseArgs } from 'node:util';
+import { run, UsageError, withAppContext } from './lib/context.js';
+
+run(async () => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        name: { type: 'string' },
+        kind: { type: 'string' },
+        'redirect-uri': { type: 'string', multiple: true },
+        'post-logout-redirect-uri': { type: 'string', multiple: true },
+        'first-party': { type: 'boolean', default: false },
+        'id-token-alg': { type: 'string' },
+        'client-id': { type: 'string' },
+        scope: { type: 'string' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (!values.name) throw new UsageError('--name is required');
+  if (!values.kind) throw new UsageError('--kind is required (web, native or spa)');
+  if (!values['redirect-uri']?.length) throw new UsageError('--redirect-uri is required (repeat it for several)');
+  const input = {
+    name: values.name,
+    kind: values.kind as 'web',
+    redirectUris: values['redirect-uri'],
+    postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
+    firstParty: values['first-party'],
+    idTokenSigningAlg: values['id-token-alg'] as 'RS256' | undefined,
+    clientId: values['client-id'],
+    scope: values.scope,
+  };
+  await withAppContext(async (app) => {
+    const created = await app.clients.create(input);
+    const m = created.metadata;
+    process.stdout.write(
+      JSON.stringify(
+        {
+          issuer: app.config.issuer,
+          client_id: created.clientId,
+          ...(created.clientSecret ? { client_secret: created.clientSecret } : {}),
+          client_name: m.client_name,
+          kind: values.kind,
+          token_endpoint_auth_method: m.token_endpoint_auth_method,
+          redirect_uris: m.redirect_uris,
+          post_logout_redirect_uris: m.post_logout_redirect_uris,
+          id_token_signed_response_alg: m.id_token_signed_response_alg,
+          first_party: m.first_party,
+          discovery: `${app.config.issuer}/.well-known/openid-configuration`,
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  });
+});

@@ -1,0 +1,107 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { createApp, createAppContext } from './app.js';
+import { systemClock } from './clock.js';
+import { ConfigError, loadConfig, type Config, type Secrets } from './config.js';
+import { connectDatabase } from './db/connection.js';
+import { createLogger } from './log.js';
+
+/**
+ * Process entry: configuration → database → app → listen. Without MONGODB_URI (never in
+ * production) an embedded development database is started and demo data is seeded.
+ * SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, then close.
+ */
+function say(line = ''): void {
+  process.stdout.write(line + '\n');
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nSee the configuration table in README.md.\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const stops: Array<() => Promise<void>> = [];
+
+  let secrets: Secrets;
+  if (config.secrets) secrets = config.secrets;
+  else {
+    const { loadOrCreateDevSecrets } = await import('./dev/secrets.js');
+    const dev = loadOrCreateDevSecrets(config.dataDir);
+    secrets = dev.secrets;
+    say(dev.created ? `Generated development keys in ${config.dataDir}/dev-secrets.json` : `Using development keys from ${config.dataDir}/dev-secrets.json`);
+  }
+
+  let uri = config.mongodbUri;
+  if (!uri) {
+    const { startEmbeddedMongo } = await import('./dev/embedded-mongo.js');
+    const embedded = await startEmbeddedMongo({ dbPath: join(config.dataDir, 'mongo'), log: say });
+    stops.push(() => embedded.stop());
+    uri = embedded.uri;
+    // Lets scripts/ commands (create-client, create-member) reach this database while we run.
+    const uriFile = join(config.dataDir, 'dev-mongodb-uri');
+    writeFileSync(uriFile, uri + '\n');
+    stops.push(async () => rmSync(uriFile, { force: true }));
+    say(
+      embedded.persistent
+        ? `Embedded MongoDB (mongod) keeps its data in ${config.dataDir}/mongo`
+        : 'Embedded in-memory MongoDB-compatible server: NOTHING IS KEPT when this process stops (set MONGODB_URI to keep data).',
+    );
+  }
+  const connection = await connectDatabase(uri);
+  stops.unshift(() => connection.close());
+
+  const context = await createAppContext({ config, secrets, connection, logger, clock: systemClock });
+  const app = createApp(context);
+  const server = createServer(app.callback());
+  server.keepAliveTimeout = 65_000; // longer than typical load balancer idle timeouts
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, resolve);
+  });
+  stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  logger.info({ issuer: config.issuer, port: config.port, env: config.env }, 'listening');
+
+  say();
+  say(`JMB identity provider: ${config.issuer}`);
+  say(`  discovery: ${config.issuer}/.well-known/openid-configuration`);
+  if (config.devSeed) {
+    const { seedDemoData, DEMO_MEMBER, DEMO_CLIENT_ID } = await import('./dev/seed.js');
+    const demoUrl = config.demoAppPort ? `http://localhost:${config.demoAppPort}` : undefined;
+    const { clientSecret } = await seedDemoData(context, demoUrl);
+    say(`  demo member: membership number ${DEMO_MEMBER.membershipNumber}, password ${DEMO_MEMBER.password}`);
+    if (demoUrl && clientSecret) {
+      const { startDemoApp } = await import('./dev/demo-app.js');
+      const demo = await startDemoApp({ issuer: config.issuer, port: config.demoAppPort, clientId: DEMO_CLIENT_ID, clientSecret });
+      stops.unshift(() => new Promise<void>((resolve) => demo.server.close(() => resolve())));
+      say(`  demo relying app: ${demo.url}  (click "Sign in")`);
+    }
+  }
+  say();
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    force.unref();
+    for (const stop of stops) await stop().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Failed to start: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
