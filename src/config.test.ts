@@ -1,0 +1,71 @@
+import { describe, expect, it } from '@jest/globals';
+import { ConfigError, loadConfig } from './config.js';
+import { generateSecrets, secretsAsEnv } from './security/keys.js';
+
+function envFromSecrets(): Record<string, string> {
+  const lines = secretsAsEnv(generateSecrets()).split('\n');
+  return Object.fromEntries(lines.map((line) => {
+    const i = line.indexOf('=');
+    return [line.slice(0, i), line.slice(i + 1).replace(/^'|'$/g, '')];
+  }));
+}
+
+const production = () => ({
+  NODE_ENV: 'production',
+  ISSUER: 'https://id.example.com',
+  TRUST_PROXY: 'true',
+  MONGODB_URI: 'mongodb://db.internal:27017/idp',
+  ...envFromSecrets(),
+});
+
+function problem(env: Record<string, string | undefined>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a configuration error');
+}
+
+describe('configuration', () => {
+  it('has development defaults', () => {
+    const config = loadConfig({});
+    expect(config.env).toBe('development');
+    expect(config.issuer).toBe('http://localhost:3000');
+    expect(config.demoAppPort).toBe(3001);
+    expect(config.secrets).toBeUndefined();
+  });
+
+  it('accepts a complete production configuration', () => {
+    const config = loadConfig(production());
+    expect(config.secureCookies).toBe(true);
+    expect(config.secrets?.jwks.keys.map((k) => k.alg)).toEqual(['RS256', 'ES256']);
+    expect(config.demoAppPort).toBe(0);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Configuration error: PORT /],
+    [{ ISSUER: 'not a url' }, /^Configuration error: ISSUER /],
+    [{ ISSUER: 'http://localhost:3000/?x=1' }, /ISSUER must not have a query/],
+    [{ MONGODB_URI: 'postgres://x' }, /MONGODB_URI must start with mongodb/],
+    [{ LOG_LEVEL: 'loud' }, /^Configuration error: LOG_LEVEL /],
+    [{ TRUST_PROXY: 'maybe' }, /^Configuration error: TRUST_PROXY /],
+    [{ HMAC_SECRET: 'short' }, /HMAC_SECRET must be at least 32 characters/],
+    [{ ISSUER: 'https://id.example.com' }, /TRUST_PROXY must be true when ISSUER is https/],
+  ])('names the bad variable: %j', (env, message) => {
+    expect(problem(env)).toMatch(message);
+  });
+
+  it.each([
+    [{ MONGODB_URI: undefined }, /MONGODB_URI is required in production/],
+    [{ JWKS: undefined, COOKIE_KEYS: undefined, HMAC_SECRET: undefined }, /JWKS is required in production/],
+    [{ JWKS: '{"keys":[{"kty":"EC","d":"x","crv":"P-256"}]}' }, /JWKS must contain an RSA key/],
+    [{ JWKS: '{"keys":[{"kty":"RSA","n":"x","e":"AQAB"}]}' }, /JWKS must be a JSON Web Key Set of private keys/],
+    [{ JWKS: 'not json' }, /JWKS is not valid JSON/],
+    [{ COOKIE_KEYS: 'too-short' }, /COOKIE_KEYS must be a comma-separated list/],
+    [{ ISSUER: 'http://id.example.com' }, /ISSUER must be an https URL in production/],
+  ])('refuses an unsafe production configuration: %j', (change, message) => {
+    expect(problem({ ...production(), ...change })).toMatch(message);
+  });
+});
