@@ -1,5 +1,6 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp, createAppContext } from './app.js';
 import { systemClock } from './clock.js';
@@ -67,7 +68,8 @@ async function main(): Promise<void> {
     server.listen(config.port, resolve);
   });
   stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  logger.info({ issuer: config.issuer, port: config.port, env: config.env }, 'listening');
+  const { port } = server.address() as AddressInfo;
+  logger.info({ issuer: config.issuer, port, env: config.env }, 'listening');
 
   say();
   say(`JMB identity provider: ${config.issuer}`);

@@ -8,6 +8,7 @@
 import { tsImport } from 'tsx/esm/api';
 
 export default async function globalSetup() {
+  console.log(`\n[tests] Node.js ${process.version}`);
   if (process.env.MONGODB_URI) {
     process.env.TEST_MONGODB_URI = process.env.MONGODB_URI;
     return;
