@@ -60,6 +60,16 @@ async function main(): Promise<void> {
   stops.unshift(() => connection.close());
 
   const context = await createAppContext({ config, secrets, connection, logger, clock: systemClock });
+  const banner = [`JMB identity provider: ${config.issuer}`, `  discovery: ${config.issuer}/.well-known/openid-configuration`];
+  let demo: { clientId: string; clientSecret: string; url: string } | undefined;
+  if (config.devSeed) {
+    const { seedDemoData, DEMO_MEMBER, DEMO_CLIENT_ID } = await import('./dev/seed.js');
+    const demoUrl = config.demoAppPort ? `http://localhost:${config.demoAppPort}` : undefined;
+    const { clientSecret } = await seedDemoData(context, demoUrl);
+    banner.push(`  demo member: membership number ${DEMO_MEMBER.membershipNumber}, password ${DEMO_MEMBER.password}`);
+    if (demoUrl && clientSecret) demo = { clientId: DEMO_CLIENT_ID, clientSecret, url: demoUrl };
+  }
+
   const app = createApp(context);
   const server = createServer(app.callback());
   server.keepAliveTimeout = 65_000; // longer than typical load balancer idle timeouts
@@ -71,21 +81,14 @@ async function main(): Promise<void> {
   const { port } = server.address() as AddressInfo;
   logger.info({ issuer: config.issuer, port, env: config.env }, 'listening');
 
-  say();
-  say(`JMB identity provider: ${config.issuer}`);
-  say(`  discovery: ${config.issuer}/.well-known/openid-configuration`);
-  if (config.devSeed) {
-    const { seedDemoData, DEMO_MEMBER, DEMO_CLIENT_ID } = await import('./dev/seed.js');
-    const demoUrl = config.demoAppPort ? `http://localhost:${config.demoAppPort}` : undefined;
-    const { clientSecret } = await seedDemoData(context, demoUrl);
-    say(`  demo member: membership number ${DEMO_MEMBER.membershipNumber}, password ${DEMO_MEMBER.password}`);
-    if (demoUrl && clientSecret) {
-      const { startDemoApp } = await import('./dev/demo-app.js');
-      const demo = await startDemoApp({ issuer: config.issuer, port: config.demoAppPort, clientId: DEMO_CLIENT_ID, clientSecret });
-      stops.unshift(() => new Promise<void>((resolve) => demo.server.close(() => resolve())));
-      say(`  demo relying app: ${demo.url}  (click "Sign in")`);
-    }
+  if (demo) {
+    const { startDemoApp } = await import('./dev/demo-app.js');
+    const started = await startDemoApp({ issuer: config.issuer, port: config.demoAppPort, clientId: demo.clientId, clientSecret: demo.clientSecret });
+    stops.unshift(() => new Promise<void>((resolve) => started.server.close(() => resolve())));
+    banner.push(`  demo relying app: ${started.url}  (click "Sign in")`);
   }
+  say();
+  for (const line of banner) say(line);
   say();
 
   let stopping = false;

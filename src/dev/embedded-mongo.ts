@@ -24,7 +24,7 @@ const JARS_DIR = join(JAVA_DIR, 'jars');
 export function ensureJavaServerJars(log: (line: string) => void = () => {}): void {
   if (existsSync(JARS_DIR) && readdirSync(JARS_DIR).some((f) => f.endsWith('.jar'))) return;
   log('Fetching the in-memory MongoDB-compatible server from Maven Central (first run only)...');
-  const result = spawnSync('mvn', ['-B', '-q', '-f', join(JAVA_DIR, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${JARS_DIR}`], {
+  const result = spawnSync('mvn', ['-B', '-q', '-Dstyle.color=never', '-f', join(JAVA_DIR, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${JARS_DIR}`], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   if (result.error) throw new Error(`Cannot run Maven (mvn) to fetch the Java MongoDB server: ${result.error.message}`);

@@ -22,7 +22,6 @@ export const DEMO_CLIENT_ID = 'demo-app';
 export async function seedDemoData(app: AppContext, demoAppUrl: string | undefined): Promise<{ clientSecret?: string | undefined }> {
   if (!(await app.members.findByMembershipNumber(DEMO_MEMBER.membershipNumber))) {
     await app.members.create(DEMO_MEMBER);
-    app.logger.info('seeded the demo member');
   }
   if (!demoAppUrl) return {};
   await app.clients.remove(DEMO_CLIENT_ID);

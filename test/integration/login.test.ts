@@ -200,6 +200,17 @@ describe('the login page', () => {
     expect(page.html.querySelector('a.button')?.getAttribute('href')).toBe('/');
   });
 
+  it('shows an interaction that expired while the page was open as expired, with a way back', async () => {
+    const browser = new Browser();
+    browser.headers['accept-language'] = 'en'; // the app's ui_locales went with the interaction
+    const { page } = await openLogin({}, browser);
+    clock.advanceSeconds(app.context.config.ttl.interactionSeconds + 60);
+    const after = await submitLogin(browser, page, { membershipNumber, password });
+    expect(after.status).toBe(400);
+    expect(textOf(after, '[role=alert]')).toMatch(/Your login session has expired or is no longer valid/);
+    expect(after.html.querySelector('html')?.getAttribute('lang')).toBe('en');
+  });
+
   it('returns access_denied to the app when the member cancels', async () => {
     const { browser, page, pending } = await openLogin();
     const after = await browser.submit(page, 'form[action$="/abort"]', {}, { stopAt: isCallback });
