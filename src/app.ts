@@ -4,6 +4,8 @@ import mount from 'koa-mount';
 import serve from 'koa-static';
 import type { Connection } from 'mongoose';
 import type { Clock } from './clock.js';
+import { createAuditModel } from './audit/model.js';
+import { createAuditRecorder } from './audit/recorder.js';
 import { createClientsLibrary } from './clients/library.js';
 import type { Config, Secrets } from './config.js';
 import type { AppContext } from './context.js';
@@ -15,6 +17,9 @@ import { registerInteractionRoutes } from './interaction/index.js';
 import type { Logger } from './log.js';
 import { createMembersLibrary } from './members/library.js';
 import { createMemberModel } from './members/model.js';
+import { createMessenger } from './messaging/messenger.js';
+import { createOtpLibrary } from './otp/library.js';
+import { createOtpModel } from './otp/model.js';
 import { ensureOidcIndexes } from './oidc/adapter.js';
 import { createProvider } from './oidc/provider.js';
 import { publicDir } from './paths.js';
@@ -32,15 +37,18 @@ export interface AppParts {
 /** Models, libraries and the provider, wired once. Creates the indexes they need. */
 export async function createAppContext(parts: AppParts): Promise<AppContext> {
   const { config, secrets, connection, logger, clock } = parts;
-  const models = { members: createMemberModel(connection) };
+  const models = { members: createMemberModel(connection), codes: createOtpModel(connection), audit: createAuditModel(connection) };
   const rateLimits = createRateLimitModel(connection);
-  await Promise.all([models.members.createIndexes(), rateLimits.createIndexes(), ensureOidcIndexes(connection)]);
+  await Promise.all([...Object.values(models).map((model) => model.createIndexes()), rateLimits.createIndexes(), ensureOidcIndexes(connection)]);
   const hmac = createHmacs(secrets.hmacSecret);
   const limiter = createRateLimiter(rateLimits, clock);
+  const audit = createAuditRecorder({ model: models.audit, clock, logger, retentionDays: config.auditRetentionDays });
   const members = createMembersLibrary({ model: models.members, limiter, hmac, clock, config });
+  const messenger = createMessenger(config, clock);
+  const otp = createOtpLibrary({ model: models.codes, limiter, hmac, clock, config, messenger, logger, audit });
   const provider = createProvider({ config, secrets, connection, clock, logger, members, hmac });
   const clients = createClientsLibrary({ provider, hmac, allowHttpLocalhost: config.env !== 'production' });
-  return { config, secrets, logger, clock, connection, hmac, limiter, models, members, provider, clients };
+  return { config, secrets, logger, clock, connection, hmac, limiter, models, members, provider, clients, audit, messenger, otp };
 }
 
 /** The HTTP application: our pages and routes first, oidc-provider's protocol endpoints last. */

@@ -15,6 +15,10 @@ const production = () => ({
   ISSUER: 'https://id.example.com',
   TRUST_PROXY: 'true',
   MONGODB_URI: 'mongodb://db.internal:27017/idp',
+  VONAGE_API_KEY: 'key',
+  VONAGE_API_SECRET: 'secret',
+  SMTP_URL: 'smtp://mailer:pass@smtp.internal:587',
+  MAIL_FROM: 'JMB <jmb_confirmation@example.jp>',
   ...envFromSecrets(),
 });
 
@@ -65,6 +69,11 @@ describe('configuration', () => {
     [{ JWKS: 'not json' }, /JWKS is not valid JSON/],
     [{ COOKIE_KEYS: 'too-short' }, /COOKIE_KEYS must be a comma-separated list/],
     [{ ISSUER: 'http://id.example.com' }, /ISSUER must be an https URL in production/],
+    [{ VONAGE_API_KEY: undefined }, /VONAGE_API_KEY is required when SMS_TRANSPORT is vonage/],
+    [{ SMTP_URL: undefined }, /SMTP_URL is required when MAIL_TRANSPORT is smtp/],
+    [{ SMS_TRANSPORT: 'outbox' }, /SMS_TRANSPORT must be vonage in production/],
+    [{ MAIL_FROM: 'nobody' }, /MAIL_FROM must be an e-mail address/],
+    [{ SMS_COUNTRIES: 'Japan' }, /SMS_COUNTRIES must be comma-separated ISO 3166-1 alpha-2 codes/],
   ])('refuses an unsafe production configuration: %j', (change, message) => {
     expect(problem({ ...production(), ...change })).toMatch(message);
   });

@@ -43,6 +43,21 @@ const envSchema = z.object({
   DEMO_APP_PORT: port.optional(),
   LOGIN_MAX_FAILURES: positiveInt.optional(),
   LOGIN_LOCKOUT_MINUTES: positiveInt.optional(),
+  AUDIT_RETENTION_DAYS: positiveInt.default(400),
+  OTP_TTL_MINUTES: positiveInt.default(10),
+  STEP_UP_MINUTES: positiveInt.default(10),
+  SMS_TRANSPORT: z.enum(['vonage', 'outbox']).optional(),
+  VONAGE_API_KEY: z.string().min(1).optional(),
+  VONAGE_API_SECRET: z.string().min(1).optional(),
+  VONAGE_SENDER: z.string().regex(/^(?:[A-Za-z0-9 ]{1,11}|\+?\d{5,15})$/, 'must be up to 11 letters/digits, or a phone number').default('JMB'),
+  VONAGE_REST_HOST: z.url({ protocol: /^https?$/ }).default('https://rest.nexmo.com'),
+  SMS_SENDER_DISPLAY: z.string().max(40).optional(),
+  MAIL_TRANSPORT: z.enum(['smtp', 'outbox']).optional(),
+  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
+  MAIL_FROM: z.string().min(3).optional(),
+  OUTBOX_FILE: z.string().optional(),
+  SMS_COUNTRIES: z.string().regex(/^[A-Z]{2}(,[A-Z]{2})*$/, 'must be comma-separated ISO 3166-1 alpha-2 codes such as JP').default('JP'),
+  EMAIL_SELF_SERVICE_COUNTRIES: z.string().regex(/^[A-Z]{2}(,[A-Z]{2})*$/, 'must be comma-separated ISO 3166-1 alpha-2 codes such as JP').default('JP'),
 });
 
 const defaultsSchema = z.object({
@@ -51,6 +66,14 @@ const defaultsSchema = z.object({
     lockoutMinutes: positiveInt,
     perIpPerHour: positiveInt,
     minResponseMs: z.number().int().nonnegative(),
+  }),
+  otp: z.object({
+    maxAttempts: positiveInt,
+    resendCooldownSeconds: positiveInt,
+    perMemberPerHour: positiveInt,
+    perDestinationPerHour: positiveInt,
+    perIpPerHour: positiveInt,
+    verifyPerIpPerHour: positiveInt,
   }),
   ttl: z.object({
     interactionSeconds: positiveInt,
@@ -84,6 +107,18 @@ export interface Config {
   demoAppPort: number;
   login: Defaults['login'];
   ttl: Defaults['ttl'];
+  otp: Defaults['otp'] & { ttlMinutes: number; stepUpMinutes: number };
+  sms:
+    | { transport: 'vonage'; apiKey: string; apiSecret: string; sender: string; restHost: string; senderDisplay: string }
+    | { transport: 'outbox'; sender: string; senderDisplay: string };
+  mail: { transport: 'smtp'; url: string; from: string } | { transport: 'outbox'; from: string };
+  auditRetentionDays: number;
+  /** Development outbox (JSON lines) when a transport is `outbox`. */
+  outboxFile: string;
+  /** Residents of these countries may receive SMS and register a mobile number themselves (seed 000, 003). */
+  smsCountries: string[];
+  /** Residents of these countries may change their e-mail address themselves (seed 003). */
+  emailSelfServiceCountries: string[];
   /** Absent only outside production, where main generates and keeps them under DATA_DIR. */
   secrets: Secrets | undefined;
 }
@@ -154,6 +189,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (production && !secrets) throw new ConfigError('JWKS', 'is required in production (generate keys with `npm run generate-keys`)');
 
   const defaults = readDefaults();
+  const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : join(projectRoot, env.DATA_DIR);
+  const smsTransport = env.SMS_TRANSPORT ?? (production ? 'vonage' : 'outbox');
+  const mailTransport = env.MAIL_TRANSPORT ?? (production ? 'smtp' : 'outbox');
+  if (production && smsTransport === 'outbox') throw new ConfigError('SMS_TRANSPORT', 'must be vonage in production (the outbox is for development)');
+  if (production && mailTransport === 'outbox') throw new ConfigError('MAIL_TRANSPORT', 'must be smtp in production (the outbox is for development)');
+  const senderDisplay = env.SMS_SENDER_DISPLAY ?? env.VONAGE_SENDER;
+  let sms: Config['sms'];
+  if (smsTransport === 'vonage') {
+    if (!env.VONAGE_API_KEY) throw new ConfigError('VONAGE_API_KEY', 'is required when SMS_TRANSPORT is vonage');
+    if (!env.VONAGE_API_SECRET) throw new ConfigError('VONAGE_API_SECRET', 'is required when SMS_TRANSPORT is vonage');
+    sms = { transport: 'vonage', apiKey: env.VONAGE_API_KEY, apiSecret: env.VONAGE_API_SECRET, sender: env.VONAGE_SENDER, restHost: env.VONAGE_REST_HOST.replace(/\/+$/, ''), senderDisplay };
+  } else sms = { transport: 'outbox', sender: env.VONAGE_SENDER, senderDisplay };
+  let mail: Config['mail'];
+  if (mailTransport === 'smtp') {
+    if (!env.SMTP_URL) throw new ConfigError('SMTP_URL', 'is required when MAIL_TRANSPORT is smtp');
+    if (!env.MAIL_FROM) throw new ConfigError('MAIL_FROM', 'is required when MAIL_TRANSPORT is smtp');
+    mail = { transport: 'smtp', url: env.SMTP_URL, from: env.MAIL_FROM };
+  } else mail = { transport: 'outbox', from: env.MAIL_FROM ?? 'JMB Member Login <no-reply@localhost>' };
+  if (!/<?[^\s<>@]+@[^\s<>@]+>?$/.test(mail.from)) throw new ConfigError('MAIL_FROM', 'must be an e-mail address, optionally with a display name: Name <address@example.jp>');
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -161,7 +215,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     mongodbUri: env.MONGODB_URI,
     trustProxy: env.TRUST_PROXY,
     secureCookies: issuer.startsWith('https://'),
-    dataDir: isAbsolute(env.DATA_DIR) ? env.DATA_DIR : join(projectRoot, env.DATA_DIR),
+    dataDir,
     logLevel: env.LOG_LEVEL,
     devSeed: env.DEV_SEED ?? env.NODE_ENV === 'development',
     demoAppPort: production ? 0 : (env.DEMO_APP_PORT ?? (env.PORT > 0 ? env.PORT + 1 : 0)),
@@ -171,6 +225,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       lockoutMinutes: env.LOGIN_LOCKOUT_MINUTES ?? defaults.login.lockoutMinutes,
     },
     ttl: defaults.ttl,
+    otp: { ...defaults.otp, ttlMinutes: env.OTP_TTL_MINUTES, stepUpMinutes: env.STEP_UP_MINUTES },
+    sms,
+    mail,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    outboxFile: env.OUTBOX_FILE ? (isAbsolute(env.OUTBOX_FILE) ? env.OUTBOX_FILE : join(projectRoot, env.OUTBOX_FILE)) : join(dataDir, 'outbox.jsonl'),
+    smsCountries: env.SMS_COUNTRIES.split(','),
+    emailSelfServiceCountries: env.EMAIL_SELF_SERVICE_COUNTRIES.split(','),
     secrets,
   };
 }

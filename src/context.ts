@@ -1,5 +1,7 @@
 import type { Connection } from 'mongoose';
 import type Provider from 'oidc-provider';
+import type { AuditModel } from './audit/model.js';
+import type { AuditRecorder } from './audit/recorder.js';
 import type { ClientsLibrary } from './clients/library.js';
 import type { Clock } from './clock.js';
 import type { Config, Secrets } from './config.js';
@@ -7,6 +9,9 @@ import type { RateLimiter } from './http/rate-limit.js';
 import type { Logger } from './log.js';
 import type { MembersLibrary } from './members/library.js';
 import type { MemberModel } from './members/model.js';
+import type { Messenger } from './messaging/messenger.js';
+import type { OtpLibrary } from './otp/library.js';
+import type { OtpModel } from './otp/model.js';
 import type { Hmac } from './security/hmac.js';
 
 /**
@@ -21,8 +26,11 @@ export interface AppContext {
   connection: Connection;
   hmac: Hmac;
   limiter: RateLimiter;
-  models: { members: MemberModel };
+  models: { members: MemberModel; codes: OtpModel; audit: AuditModel };
   members: MembersLibrary;
+  audit: AuditRecorder;
+  messenger: Messenger;
+  otp: OtpLibrary;
   provider: Provider;
   clients: ClientsLibrary;
 }

@@ -7,14 +7,36 @@ import { AppError } from '../http/errors.js';
 import { abortInteraction, showConsent, submitConsent } from './consent.js';
 import { loadInteraction } from './details.js';
 import { showLogin, submitLogin } from './login-password.js';
+import { loginStepFor, sendStepUpCode, showStepUp, verifyStepUpCode } from './otp-step-up.js';
 
 type Step = (ctx: Context, app: AppContext, interaction: Interaction) => Promise<void>;
 
 /** What the member sees for each prompt oidc-provider stops at, in the order the policy asks. */
 const pages: Record<string, Step> = {
-  login: (ctx, app, interaction) => showLogin(ctx, app, interaction),
+  login: async (ctx, app, interaction) => {
+    switch (loginStepFor(interaction)) {
+      case 'otp':
+        return showStepUp(ctx, app, interaction);
+      case 'unavailable':
+        return refuseUnavailableLevel(ctx, app, interaction);
+      default:
+        return showLogin(ctx, app, interaction);
+    }
+  },
   consent: showConsent,
 };
+
+/** The app asked only for a level this member cannot reach here: tell the app, do not loop. */
+async function refuseUnavailableLevel(ctx: Context, app: AppContext, interaction: Interaction): Promise<void> {
+  const redirectTo = await app.provider.interactionResult(
+    ctx.req,
+    ctx.res,
+    { error: 'unmet_authentication_requirements', error_description: 'none of the requested authentication levels can be met' },
+    { mergeWithLastSubmission: false },
+  );
+  ctx.status = 303;
+  ctx.redirect(redirectTo);
+}
 
 /**
  * Interaction routes live under /interaction/:uid because oidc-provider scopes the interaction
@@ -38,4 +60,6 @@ export function registerInteractionRoutes(router: Router, app: AppContext): void
   router.post('/interaction/:uid/login', run(submitLogin));
   router.post('/interaction/:uid/confirm', run(submitConsent));
   router.post('/interaction/:uid/abort', run(abortInteraction));
+  router.post('/interaction/:uid/otp/send', run(sendStepUpCode));
+  router.post('/interaction/:uid/otp/verify', run(verifyStepUpCode));
 }

@@ -10,6 +10,7 @@ import { parseMembershipNumber } from '../members/library.js';
 import { normaliseMembershipNumber } from '../members/membership-number.js';
 import { chooseAcr, parseAcrValues } from '../oidc/acr.js';
 import { clientName } from './details.js';
+import { loginStepFor } from './otp-step-up.js';
 
 const form = z.object({
   _csrf: z.string().optional(),
@@ -46,7 +47,9 @@ export async function submitLogin(ctx: Context, app: AppContext, interaction: In
   const body = form.safeParse(ctx.request.body ?? {});
   if (!body.success) throw new AppError('error.badRequest', { detail: 'login form shape' });
   verifyCsrf(ctx, interaction.uid, body.data._csrf);
-  if (interaction.prompt.name !== 'login') throw new AppError('error.interactionExpired', { detail: 'login posted outside the login prompt' });
+  if (interaction.prompt.name !== 'login' || loginStepFor(interaction) !== 'password') {
+    throw new AppError('error.interactionExpired', { detail: 'password posted outside the password step' });
+  }
   const t = ctx.state.t;
   const typed = body.data.membershipNumber;
 
@@ -65,7 +68,14 @@ export async function submitLogin(ctx: Context, app: AppContext, interaction: In
   const result = await app.members.authenticateWithPassword({ membershipNumber, password: body.data.password, ip: ctx.ip });
   if (!result.ok) {
     await padResponse(startedAt, app.config.login.minResponseMs);
-    app.logger.info({ outcome: result.reason, interaction: interaction.uid }, 'password login refused');
+    await app.audit.record({
+      ctx,
+      type: result.reason === 'lockedOut' ? 'login.locked_out' : 'login.password',
+      outcome: 'failure',
+      memberId: result.memberId,
+      clientId: String(interaction.params.client_id),
+      detail: { reason: result.reason, membershipNumber },
+    });
     const error =
       result.reason === 'lockedOut' ? t('login.error.lockedOut', { minutes: result.minutes })
       : result.reason === 'tooManyFromHere' ? t('login.error.tooManyFromHere')
@@ -90,7 +100,7 @@ export async function submitLogin(ctx: Context, app: AppContext, interaction: In
     },
     { mergeWithLastSubmission: false },
   );
-  app.logger.info({ interaction: interaction.uid, member: result.member._id }, 'password login succeeded');
+  await app.audit.record({ ctx, type: 'login.password', outcome: 'success', memberId: result.member._id, clientId: String(interaction.params.client_id) });
   ctx.status = 303;
   ctx.redirect(redirectTo);
 }

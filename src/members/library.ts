@@ -33,10 +33,11 @@ export class MemberInputError extends Error {
   }
 }
 
+/** memberId is for the audit trail only: the member never learns whether the number exists. */
 export type PasswordLoginResult =
   | { ok: true; member: Member }
-  | { ok: false; reason: 'invalid' | 'accountLocked' | 'tooManyFromHere' }
-  | { ok: false; reason: 'lockedOut'; minutes: number };
+  | { ok: false; reason: 'invalid' | 'accountLocked' | 'tooManyFromHere'; memberId?: string | undefined }
+  | { ok: false; reason: 'lockedOut'; minutes: number; memberId?: string | undefined };
 
 export interface MembersLibrary {
   findById(id: string): Promise<Member | null>;
@@ -139,11 +140,11 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
           // Locked out from the last failure, not from the first one of the window.
           const until = new Date(clock.now().getTime() + lockoutSeconds * 1000);
           await limiter.holdUntil(key, until);
-          return { ok: false, reason: 'lockedOut', minutes: minutesLeft(until) };
+          return { ok: false, reason: 'lockedOut', minutes: minutesLeft(until), memberId: member?._id };
         }
-        return { ok: false, reason: 'invalid' };
+        return { ok: false, reason: 'invalid', memberId: member?._id };
       }
-      if (member.status !== 'active') return { ok: false, reason: 'accountLocked' };
+      if (member.status !== 'active') return { ok: false, reason: 'accountLocked', memberId: member._id };
       await limiter.reset(key);
       return { ok: true, member };
     },

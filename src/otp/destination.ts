@@ -1,0 +1,27 @@
+import type { Config } from '../config.js';
+import type { Member } from '../members/model.js';
+import type { OtpChannel, OtpPurpose } from './model.js';
+
+/**
+ * Where a member's code goes (seed 003 and 000):
+ * - to the notification destination the member chose (e-mail or SMS);
+ * - SMS only to a verified mobile number of a member residing in an SMS country (Japan);
+ * - a code for registering a passkey always by SMS.
+ */
+export type Destination = { ok: true; channel: OtpChannel; destination: string } | { ok: false; problem: 'smsRequired' | 'noDestination' };
+
+export function canReceiveSms(member: Member, config: Config): boolean {
+  return Boolean(member.phone && member.phoneVerified && config.smsCountries.includes(member.countryOfResidence));
+}
+
+export function destinationFor(member: Member, purpose: Extract<OtpPurpose, 'step-up' | 'account' | 'passkey-registration'>, config: Config): Destination {
+  const sms = canReceiveSms(member, config);
+  if (purpose === 'passkey-registration') {
+    return sms ? { ok: true, channel: 'sms', destination: member.phone! } : { ok: false, problem: 'smsRequired' };
+  }
+  const email = member.email && member.emailVerified ? member.email : undefined;
+  if (member.notificationChannel === 'sms' && sms) return { ok: true, channel: 'sms', destination: member.phone! };
+  if (email) return { ok: true, channel: 'email', destination: email };
+  if (sms) return { ok: true, channel: 'sms', destination: member.phone! };
+  return { ok: false, problem: 'noDestination' };
+}

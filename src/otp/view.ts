@@ -1,0 +1,71 @@
+import type { Context } from 'koa';
+import type { Config } from '../config.js';
+import { renderPage } from '../http/render.js';
+import { maskDestination, type CodeStatus, type IssueResult, type VerifyResult } from './library.js';
+import type { OtpChannel } from './model.js';
+
+/** Renders the shared one-time password page (views/otp/code.ejs). */
+export interface CodePageOptions {
+  heading: string;
+  intro?: string | undefined;
+  csrf: string;
+  sendAction: string;
+  verifyAction: string;
+  /** The live code, or where a code would go. */
+  code: CodeStatus | { channel: OtpChannel; maskedDestination: string; expiresAt?: undefined };
+  cancel?: { action: string; label: string } | undefined;
+  error?: string | undefined;
+  status?: number | undefined;
+  /** Where a code would go, before one is sent. */
+  preview?: { channel: OtpChannel; destination: string } | undefined;
+  /** No code can be sent (no usable destination): only the error and the way out are shown. */
+  blocked?: boolean | undefined;
+}
+
+function mailDomain(from: string): string {
+  return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? '';
+}
+
+export async function renderCodePage(ctx: Context, config: Config, options: CodePageOptions): Promise<void> {
+  const from = /<([^>]+)>/.exec(config.mail.from)?.[1] ?? config.mail.from;
+  await renderPage(
+    ctx,
+    'otp/code',
+    {
+      heading: options.heading,
+      intro: options.intro,
+      csrf: options.csrf,
+      sendAction: options.sendAction,
+      verifyAction: options.verifyAction,
+      state: options.blocked ? 'blocked' : options.code.expiresAt ? 'enter' : 'send',
+      channel: options.preview?.channel ?? options.code.channel,
+      maskedDestination: options.preview ? maskDestination(options.preview.channel, options.preview.destination) : options.code.maskedDestination,
+      minutes: config.otp.ttlMinutes,
+      cooldownSeconds: config.otp.resendCooldownSeconds,
+      help: { from, domain: mailDomain(config.mail.from), sender: config.sms.senderDisplay },
+      cancel: options.cancel,
+      error: options.error,
+    },
+    options.status,
+  );
+}
+
+/** The member-facing message for a refused issue or verify. */
+export function otpErrorMessage(t: Context['state']['t'], result: Exclude<IssueResult | VerifyResult, { ok: true }>): { message: string; status: number } {
+  switch (result.reason) {
+    case 'cooldown':
+      return { message: t('otp.error.cooldown', { seconds: result.retryAfterSeconds }), status: 429 };
+    case 'tooMany':
+      return { message: t('otp.error.tooMany'), status: 429 };
+    case 'tooManyFromHere':
+      return { message: t('otp.error.tooManyFromHere'), status: 429 };
+    case 'deliveryFailed':
+      return { message: t('otp.error.deliveryFailed', { channel: t(result.channel === 'sms' ? 'otp.channel.sms' : 'otp.channel.email') }), status: 502 };
+    case 'invalid':
+      return { message: t('otp.error.invalid', { remaining: result.remaining }), status: 401 };
+    case 'malformed':
+      return { message: t('otp.error.malformed'), status: 400 };
+    default:
+      return { message: t(`otp.error.${result.reason}`), status: 401 };
+  }
+}
