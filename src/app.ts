@@ -6,7 +6,10 @@ import type { Connection } from 'mongoose';
 import type { Clock } from './clock.js';
 import { createAuditModel } from './audit/model.js';
 import { createAuditRecorder } from './audit/recorder.js';
+import { ACCOUNT_CLIENT_ID, registerAccountRoutes } from './account/index.js';
 import { createClientsLibrary } from './clients/library.js';
+import { createConsoleRelyingParty } from './console/relying-party.js';
+import { createConsoleSessionModel, createConsoleSessions } from './console/sessions.js';
 import type { Config, Secrets } from './config.js';
 import type { AppContext } from './context.js';
 import { errorHandler } from './http/error-handler.js';
@@ -37,7 +40,12 @@ export interface AppParts {
 /** Models, libraries and the provider, wired once. Creates the indexes they need. */
 export async function createAppContext(parts: AppParts): Promise<AppContext> {
   const { config, secrets, connection, logger, clock } = parts;
-  const models = { members: createMemberModel(connection), codes: createOtpModel(connection), audit: createAuditModel(connection) };
+  const models = {
+    members: createMemberModel(connection),
+    codes: createOtpModel(connection),
+    audit: createAuditModel(connection),
+    consoleSessions: createConsoleSessionModel(connection),
+  };
   const rateLimits = createRateLimitModel(connection);
   await Promise.all([...Object.values(models).map((model) => model.createIndexes()), rateLimits.createIndexes(), ensureOidcIndexes(connection)]);
   const hmac = createHmacs(secrets.hmacSecret);
@@ -48,7 +56,21 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   const otp = createOtpLibrary({ model: models.codes, limiter, hmac, clock, config, messenger, logger, audit });
   const provider = createProvider({ config, secrets, connection, clock, logger, members, hmac });
   const clients = createClientsLibrary({ provider, hmac, allowHttpLocalhost: config.env !== 'production' });
-  return { config, secrets, logger, clock, connection, hmac, limiter, models, members, provider, clients, audit, messenger, otp };
+  const runtime: AppContext['runtime'] = {};
+  const accountSecret = await clients.ensureInternal({
+    clientId: ACCOUNT_CLIENT_ID,
+    name: 'My account',
+    redirectUri: `${config.issuer}/account/callback`,
+    postLogoutRedirectUri: `${config.issuer}/account/signed-out`,
+    scope: 'openid',
+  });
+  const accountRp = createConsoleRelyingParty({
+    config,
+    client: { clientId: ACCOUNT_CLIENT_ID, secret: accountSecret, callbackPath: '/account/callback', postLogoutPath: '/account/signed-out', cookiePath: '/account', scope: 'openid' },
+    localUrl: () => runtime.localUrl,
+  });
+  const consoles = { sessions: createConsoleSessions(models.consoleSessions, clock), accountRp };
+  return { config, secrets, logger, clock, connection, hmac, limiter, models, members, provider, clients, audit, messenger, otp, consoles, runtime };
 }
 
 /** The HTTP application: our pages and routes first, oidc-provider's protocol endpoints last. */
@@ -66,6 +88,7 @@ export function createApp(context: AppContext): Koa {
   const router = new Router();
   registerSiteRoutes(router, context);
   registerInteractionRoutes(router, context);
+  registerAccountRoutes(router, context);
   app.use(router.routes());
   app.use(mount(provider));
   return app;

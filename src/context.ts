@@ -4,6 +4,8 @@ import type { AuditModel } from './audit/model.js';
 import type { AuditRecorder } from './audit/recorder.js';
 import type { ClientsLibrary } from './clients/library.js';
 import type { Clock } from './clock.js';
+import type { ConsoleRelyingParty } from './console/relying-party.js';
+import type { ConsoleSessionModel, ConsoleSessions } from './console/sessions.js';
 import type { Config, Secrets } from './config.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { Logger } from './log.js';
@@ -26,11 +28,14 @@ export interface AppContext {
   connection: Connection;
   hmac: Hmac;
   limiter: RateLimiter;
-  models: { members: MemberModel; codes: OtpModel; audit: AuditModel };
+  models: { members: MemberModel; codes: OtpModel; audit: AuditModel; consoleSessions: ConsoleSessionModel };
   members: MembersLibrary;
   audit: AuditRecorder;
   messenger: Messenger;
   otp: OtpLibrary;
+  consoles: { sessions: ConsoleSessions; accountRp: ConsoleRelyingParty };
+  /** Set once the server listens: where this process can reach itself over loopback. */
+  runtime: { localUrl?: string | undefined };
   provider: Provider;
   clients: ClientsLibrary;
 }

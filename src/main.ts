@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   });
   stops.unshift(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const { port } = server.address() as AddressInfo;
+  context.runtime.localUrl = `http://127.0.0.1:${port}`;
   logger.info({ issuer: config.issuer, port, env: config.env }, 'listening');
 
   if (demo) {

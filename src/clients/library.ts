@@ -85,6 +85,11 @@ export interface ClientsLibrary {
   create(input: NewClient): Promise<CreatedClient>;
   /** Removes the registration; its grants and tokens stop working with it. */
   remove(clientId: string): Promise<boolean>;
+  /**
+   * Registers (or refreshes) one of the provider's own consoles, with a secret derived from
+   * HMAC_SECRET so that every instance agrees on it without storing it anywhere.
+   */
+  ensureInternal(input: { clientId: string; name: string; redirectUri: string; postLogoutRedirectUri: string; scope: string }): Promise<string>;
 }
 
 export function createClientsLibrary(deps: { provider: Provider; hmac: Hmac; allowHttpLocalhost: boolean }): ClientsLibrary {
@@ -132,6 +137,29 @@ export function createClientsLibrary(deps: { provider: Provider; hmac: Hmac; all
       // The adapter replaces the secret by its hash on the way in (see oidc/provider.ts).
       await adapterOf(provider).upsert(clientId, metadata, 0);
       return { clientId, clientSecret, metadata: { ...metadata, client_secret: undefined } };
+    },
+
+    async ensureInternal(input) {
+      const secret = deps.hmac.digest('internal-client', input.clientId);
+      const metadata = {
+        client_id: input.clientId,
+        client_name: input.name,
+        application_type: 'web',
+        redirect_uris: [input.redirectUri],
+        post_logout_redirect_uris: [input.postLogoutRedirectUri],
+        grant_types: ['authorization_code'],
+        response_types: ['code'],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'ES256',
+        scope: input.scope,
+        first_party: true,
+        internal: true,
+        client_secret: secret,
+        client_secret_expires_at: 0,
+      };
+      await provider.Client.validate(metadata as never);
+      await adapterOf(provider).upsert(input.clientId, metadata, 0);
+      return secret;
     },
 
     async remove(clientId) {

@@ -17,7 +17,7 @@ export async function showConsent(ctx: Context, app: AppContext, interaction: In
   await renderPage(ctx, 'interaction/consent', {
     uid: interaction.uid,
     csrf: csrfToken(ctx, interaction.uid),
-    clientName: await clientName(app.provider, interaction.params.client_id),
+    clientName: await clientName(ctx, app.provider, interaction.params.client_id),
     scopes: KNOWN_SCOPES.filter((scope) => requested.includes(scope)),
     membershipNumber: member.membershipNumber,
   });

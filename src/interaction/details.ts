@@ -24,8 +24,9 @@ export async function loadInteraction(ctx: Context, provider: Provider): Promise
   return interaction;
 }
 
-/** The name a relying app is shown under on our pages. */
-export async function clientName(provider: Provider, clientId: unknown): Promise<string> {
+/** The name a relying app is shown under on our pages (our own consoles in the page's language). */
+export async function clientName(ctx: Context, provider: Provider, clientId: unknown): Promise<string> {
   const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+  if ((client as { internal?: boolean } | undefined)?.internal) return ctx.state.t('account.clientName');
   return (client?.clientName as string | undefined) ?? String(clientId ?? '');
 }

@@ -34,7 +34,7 @@ export async function showLogin(ctx: Context, app: AppContext, interaction: Inte
     {
       uid: interaction.uid,
       csrf: csrfToken(ctx, interaction.uid),
-      clientName: await clientName(app.provider, interaction.params.client_id),
+      clientName: await clientName(ctx, app.provider, interaction.params.client_id),
       membershipNumber: view.membershipNumber ?? (/^\d{9}$/.test(hint) ? hint : ''),
       error: view.error,
       fieldError: view.fieldError,

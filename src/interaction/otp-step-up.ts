@@ -39,7 +39,7 @@ export async function showStepUp(ctx: Context, app: AppContext, interaction: Int
   const uid = interaction.uid;
   const common = {
     heading: t('otp.title'),
-    intro: t('otp.stepUp.intro', { client: await clientName(app.provider, interaction.params.client_id) }),
+    intro: t('otp.stepUp.intro', { client: await clientName(ctx, app.provider, interaction.params.client_id) }),
     csrf: csrfToken(ctx, uid),
     sendAction: `/interaction/${uid}/otp/send`,
     verifyAction: `/interaction/${uid}/otp/verify`,

@@ -7,7 +7,7 @@ import type { RateLimiter } from '../http/rate-limit.js';
 import type { Hmac } from '../security/hmac.js';
 import { checkEmail } from './email.js';
 import { isValidMembershipNumber, normaliseMembershipNumber, randomMembershipNumber } from './membership-number.js';
-import { LOCALES, NOTIFICATION_CHANNELS, type Member, type MemberModel } from './model.js';
+import { LOCALES, NOTIFICATION_CHANNELS, type Member, type MemberModel, type NotificationChannel } from './model.js';
 import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password.js';
 import { normalisePhone } from './phone.js';
 
@@ -39,10 +39,18 @@ export type PasswordLoginResult =
   | { ok: false; reason: 'invalid' | 'accountLocked' | 'tooManyFromHere'; memberId?: string | undefined }
   | { ok: false; reason: 'lockedOut'; minutes: number; memberId?: string | undefined };
 
+export type ChangeResult = { ok: true; member: Member; previous: Member } | { ok: false; problem: 'taken' | 'same' | 'notFound' | 'notAllowed' };
+
 export interface MembersLibrary {
   findById(id: string): Promise<Member | null>;
   findByMembershipNumber(number: string): Promise<Member | null>;
   create(input: NewMember): Promise<Member>;
+  /** Sets a verified e-mail address (already checked against the rules and confirmed by a code). */
+  changeEmail(memberId: string, address: string): Promise<ChangeResult>;
+  /** Sets a verified mobile number (E.164, confirmed by a code sent to it). */
+  changePhone(memberId: string, e164: string): Promise<ChangeResult>;
+  /** Chooses where one-time passwords go; SMS only with a verified number in an SMS country. */
+  setNotificationChannel(memberId: string, channel: NotificationChannel): Promise<ChangeResult>;
   authenticateWithPassword(input: { membershipNumber: string; password: string; ip: string }): Promise<PasswordLoginResult>;
 }
 
@@ -117,6 +125,48 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
           throw error;
         }
       }
+    },
+
+    async changeEmail(memberId, address) {
+      const previous = await model.findById(memberId).lean<Member>();
+      if (!previous) return { ok: false, problem: 'notFound' };
+      if (previous.email === address && previous.emailVerified) return { ok: false, problem: 'same' };
+      try {
+        const member = await model
+          .findOneAndUpdate({ _id: memberId }, { $set: { email: address, emailVerified: true } }, { returnDocument: 'after' })
+          .lean<Member>();
+        return member ? { ok: true, member, previous } : { ok: false, problem: 'notFound' };
+      } catch (error) {
+        if ((error as { code?: number }).code === 11000) return { ok: false, problem: 'taken' };
+        throw error;
+      }
+    },
+
+    async changePhone(memberId, e164) {
+      const previous = await model.findById(memberId).lean<Member>();
+      if (!previous) return { ok: false, problem: 'notFound' };
+      if (previous.phone === e164 && previous.phoneVerified) return { ok: false, problem: 'same' };
+      try {
+        const member = await model
+          .findOneAndUpdate({ _id: memberId }, { $set: { phone: e164, phoneVerified: true } }, { returnDocument: 'after' })
+          .lean<Member>();
+        return member ? { ok: true, member, previous } : { ok: false, problem: 'notFound' };
+      } catch (error) {
+        if ((error as { code?: number }).code === 11000) return { ok: false, problem: 'taken' };
+        throw error;
+      }
+    },
+
+    async setNotificationChannel(memberId, channel) {
+      const previous = await model.findById(memberId).lean<Member>();
+      if (!previous) return { ok: false, problem: 'notFound' };
+      const allowed =
+        channel === 'sms'
+          ? Boolean(previous.phone && previous.phoneVerified && config.smsCountries.includes(previous.countryOfResidence))
+          : Boolean(previous.email && previous.emailVerified);
+      if (!allowed) return { ok: false, problem: 'notAllowed' };
+      const member = await model.findOneAndUpdate({ _id: memberId }, { $set: { notificationChannel: channel } }, { returnDocument: 'after' }).lean<Member>();
+      return member ? { ok: true, member, previous } : { ok: false, problem: 'notFound' };
     },
 
     async authenticateWithPassword({ membershipNumber, password, ip }) {

@@ -14,6 +14,8 @@ export interface CodePageOptions {
   /** The live code, or where a code would go. */
   code: CodeStatus | { channel: OtpChannel; maskedDestination: string; expiresAt?: undefined };
   cancel?: { action: string; label: string } | undefined;
+  /** A plain link away from the page (My account), instead of a cancel form. */
+  backLink?: string | undefined;
   error?: string | undefined;
   status?: number | undefined;
   /** Where a code would go, before one is sent. */
@@ -44,6 +46,7 @@ export async function renderCodePage(ctx: Context, config: Config, options: Code
       cooldownSeconds: config.otp.resendCooldownSeconds,
       help: { from, domain: mailDomain(config.mail.from), sender: config.sms.senderDisplay },
       cancel: options.cancel,
+      backLink: options.backLink,
       error: options.error,
     },
     options.status,

@@ -65,6 +65,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     logger: createLogger(config.logLevel),
     clock: options.clock ?? systemClock,
   });
+  context.runtime.localUrl = baseUrl;
   const app = createApp(context);
   server.on('request', app.callback());
   return {

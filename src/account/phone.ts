@@ -1,0 +1,107 @@
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { renderPage } from '../http/render.js';
+import { translator } from '../i18n/index.js';
+import { maskPhone, normalisePhone } from '../members/phone.js';
+import { redirectWithNotice, visit, type AccountVisit } from './guard.js';
+import { checkCode, sendCode, showCodeFlow, type CodeFlow } from './verify.js';
+
+/**
+ * Registering a mobile number for SMS, the seed's four steps: (1) enter the number, (2) a code is
+ * sent to that phone, (3) enter it to verify the number, (4) set the notification destination to
+ * "Mobile Phone (SMS)" (the notification page, opened with SMS preselected). For members living
+ * in SMS_COUNTRIES only; numbers are kept in E.164.
+ */
+async function showForm(ctx: Context, app: AppContext, current: AccountVisit, view: { value?: string; error?: string; status?: number } = {}) {
+  await renderPage(
+    ctx,
+    'account/phone',
+    {
+      member: current.member,
+      csrf: current.csrf,
+      allowed: app.config.smsCountries.includes(current.member.countryOfResidence),
+      current: current.member.phone ? maskPhone(current.member.phone) : undefined,
+      value: view.value ?? '',
+      error: view.error,
+    },
+    view.status,
+  );
+}
+
+const form = z.object({ phone: z.string().max(64).optional().default('') });
+
+export function registerPhoneRoutes(router: Router, app: AppContext, forms: Middleware): void {
+  const flow = (ctx: Context): CodeFlow => ({
+    purpose: 'phone-change',
+    base: '/account/phone/confirm',
+    heading: ctx.state.t('account.phone.confirm.heading'),
+    intro: ctx.state.t('account.phone.confirm.intro'),
+    destination: (current) => {
+      const phone = current.session.pending?.phone;
+      return phone ? { channel: 'sms', destination: phone } : { problem: 'otp.error.none' };
+    },
+  });
+
+  router.get('/account/phone', async (ctx) => {
+    const current = await visit(ctx, app, { stepUp: true });
+    if (current) await showForm(ctx, app, current);
+  });
+
+  router.post('/account/phone', forms, async (ctx) => {
+    const current = await visit(ctx, app, { stepUp: true });
+    if (!current) return;
+    const t = ctx.state.t;
+    if (!app.config.smsCountries.includes(current.member.countryOfResidence)) return showForm(ctx, app, current, { status: 403 });
+    const typed = form.safeParse(ctx.request.body ?? {}).data?.phone ?? '';
+    const normalised = normalisePhone(typed);
+    if ('problem' in normalised) return showForm(ctx, app, current, { value: typed, error: t(normalised.problem), status: 400 });
+    if (normalised.e164 === current.member.phone && current.member.phoneVerified) {
+      return showForm(ctx, app, current, { value: typed, error: t('account.phone.same'), status: 400 });
+    }
+    const pending = { ...current.session.pending, phone: normalised.e164 };
+    await app.consoles.sessions.update(current.session._id, { pending });
+    await sendCode(ctx, app, { ...current, session: { ...current.session, pending } }, flow(ctx));
+  });
+
+  router.get('/account/phone/confirm', async (ctx) => {
+    const current = await visit(ctx, app, { stepUp: false });
+    if (current) await showCodeFlow(ctx, app, current, flow(ctx));
+  });
+
+  router.post('/account/phone/confirm/send', forms, async (ctx) => {
+    const current = await visit(ctx, app, { stepUp: false });
+    if (current) await sendCode(ctx, app, current, flow(ctx));
+  });
+
+  router.post('/account/phone/confirm/check', forms, async (ctx) => {
+    const current = await visit(ctx, app, { stepUp: false });
+    if (!current) return;
+    const verified = await checkCode(ctx, app, current, flow(ctx));
+    if (!verified) return;
+    const result = await app.members.changePhone(current.member._id, verified.destination);
+    await app.consoles.sessions.update(current.session._id, {}, ['pending']);
+    if (!result.ok) {
+      await app.audit.record({ ctx, type: 'profile.phone_changed', outcome: 'failure', memberId: current.member._id, detail: { reason: result.problem } });
+      return showForm(ctx, app, current, { error: ctx.state.t(result.problem === 'same' ? 'account.phone.same' : 'account.phone.taken'), status: 409 });
+    }
+    await app.audit.record({
+      ctx,
+      type: 'profile.phone_changed',
+      outcome: 'success',
+      memberId: current.member._id,
+      detail: { from: result.previous.phone ? maskPhone(result.previous.phone) : null, to: maskPhone(verified.destination) },
+    });
+    const member = result.member;
+    if (member.email && member.emailVerified) {
+      const t = translator(member.locale);
+      const time = new Intl.DateTimeFormat(member.locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(app.clock.now());
+      await app.messenger
+        .sendEmail(member.email, t('notice.phoneChanged.subject'), t('notice.phoneChanged.body', { name: `${member.familyName} ${member.givenName}`, phone: maskPhone(verified.destination), time: `${time} JST` }))
+        .catch((error: unknown) => app.logger.warn({ err: error }, 'could not send the phone change notice'));
+    }
+    // Step 4: the notification destination, with SMS preselected.
+    await redirectWithNotice(ctx, app, current.session._id, '/account/notification?suggest=sms', 'account.phone.verified');
+  });
+}
