@@ -10,6 +10,7 @@ import { ACCOUNT_CLIENT_ID, registerAccountRoutes } from './account/index.js';
 import { createClientsLibrary } from './clients/library.js';
 import { createConsoleRelyingParty } from './console/relying-party.js';
 import { createConsoleSessionModel, createConsoleSessions } from './console/sessions.js';
+import { registerOutboxRoutes } from './dev/outbox-routes.js';
 import type { Config, Secrets } from './config.js';
 import type { AppContext } from './context.js';
 import { errorHandler } from './http/error-handler.js';
@@ -89,6 +90,7 @@ export function createApp(context: AppContext): Koa {
   registerSiteRoutes(router, context);
   registerInteractionRoutes(router, context);
   registerAccountRoutes(router, context);
+  registerOutboxRoutes(router, context);
   app.use(router.routes());
   app.use(mount(provider));
   return app;

@@ -88,6 +88,8 @@ async function main(): Promise<void> {
     stops.unshift(() => new Promise<void>((resolve) => started.server.close(() => resolve())));
     banner.push(`  demo relying app: ${started.url}  (click "Sign in")`);
   }
+  banner.push(`  My account: ${config.issuer}/account`);
+  if (context.messenger.outbox) banner.push(`  outbox (codes sent by SMS and e-mail in development): ${config.issuer}/dev/outbox`);
   say();
   for (const line of banner) say(line);
   say();

@@ -1,6 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import views from 'koa-views';
 import { LANG_COOKIE, negotiateLocale, translator, type Locale } from '../i18n/index.js';
+import { formatPhone } from '../members/phone.js';
 import { viewsDir } from '../paths.js';
 import { contentSecurityPolicy } from './security-headers.js';
 
@@ -36,7 +37,7 @@ export async function renderPage(ctx: Context, view: string, locals: Record<stri
   ctx.set('Content-Security-Policy', contentSecurityPolicy(ctx.state.cspNonce));
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Content-Language', ctx.state.locale);
-  await ctx.render(view, { error: undefined, notice: undefined, ...locals });
+  await ctx.render(view, { error: undefined, notice: undefined, formatPhone, countryName: (code: string) => countryName(ctx.state.locale, code), ...locals });
   ctx.status = status;
 }
 
@@ -44,4 +45,19 @@ export async function renderPage(ctx: Context, view: string, locals: Record<stri
 export function safeReturnPath(value: unknown): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\')) return '/';
   return value.slice(0, 2048);
+}
+
+const countryNames = new Map<string, Intl.DisplayNames>();
+/** "JP" → 日本 / Japan */
+export function countryName(locale: Locale, code: string): string {
+  let names = countryNames.get(locale);
+  if (!names) {
+    names = new Intl.DisplayNames([locale], { type: 'region' });
+    countryNames.set(locale, names);
+  }
+  try {
+    return names.of(code) ?? code;
+  } catch {
+    return code;
+  }
 }

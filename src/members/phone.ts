@@ -25,3 +25,10 @@ export function normalisePhone(input: string, defaultCountry: 'JP' = 'JP'): { e1
 export function maskPhone(e164: string): string {
   return `***-****-${e164.slice(-4)}`;
 }
+
+/** For display: national format for Japanese numbers (090-1234-5678), international otherwise. */
+export function formatPhone(e164: string): string {
+  const parsed = parsePhoneNumberFromString(e164, metadata);
+  if (!parsed) return e164;
+  return parsed.country === 'JP' ? parsed.formatNational() : parsed.formatInternational();
+}

@@ -138,3 +138,25 @@ describe('discovery behind the relying party', () => {
     expect((await authorizationUrl(rp)).url).toMatch(new RegExp(`^${app.issuer}/auth\\?`));
   });
 });
+
+describe('the development outbox', () => {
+  it('lists what would have been sent, outside production only', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const outboxFile = join(mkdtempSync(join(tmpdir(), 'outbox-')), 'outbox.jsonl');
+    const dev = await startTestApp({ dbName: uniqueDbName('http-outbox'), env: { OUTBOX_FILE: outboxFile } });
+    try {
+      await dev.context.messenger.sendEmail('someone@example.jp', 'Subject line', 'Body with 123456');
+      await dev.context.messenger.sendSms('+819012345678', 'SMS body 654321');
+      const browser = new Browser();
+      browser.headers['accept-language'] = 'en';
+      const page = await browser.request(`${dev.baseUrl}/dev/outbox`);
+      expect(page.status).toBe(200);
+      const texts = page.html.querySelectorAll('article pre').map((pre) => pre.text);
+      expect(texts).toEqual(['SMS body 654321', 'Body with 123456']);
+    } finally {
+      await dev.close();
+    }
+  });
+});

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Connection } from 'mongoose';
 import { createApp, createAppContext } from '../../src/app.js';
 import { systemClock, type Clock } from '../../src/clock.js';
@@ -53,7 +55,14 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   if (!uri) throw new Error('TEST_MONGODB_URI is not set: run the tests through jest (global setup)');
   const { server, baseUrl } = await listen();
   const issuer = options.issuer ?? baseUrl;
-  const config = loadConfig({ NODE_ENV: 'test', ISSUER: issuer, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    ISSUER: issuer,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Never write into a developer's .data/ outbox.
+    OUTBOX_FILE: join(tmpdir(), `jmb-test-outbox-${options.dbName}.jsonl`),
+    ...options.env,
+  });
   config.login.minResponseMs = 0;
   options.tweak?.(config);
   const secrets = testSecrets();

@@ -166,6 +166,9 @@ export const en = {
   'account.notification.saved': 'Your notification destination has been saved.',
   'account.notification.invalid': 'Choose e-mail or mobile phone (SMS).',
 
+  'dev.outbox.title': 'Development outbox',
+  'dev.outbox.intro': 'Messages that would have been sent by SMS or e-mail, newest first (kept in {file}). This page exists only in development.',
+  'dev.outbox.empty': 'No messages yet.',
   'home.title': 'JMB Member Login',
   'home.body': 'This service signs JAL Mileage Bank members in to JAL web sites and apps.',
 

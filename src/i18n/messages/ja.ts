@@ -165,6 +165,9 @@ export const ja: Record<MessageKey, string> = {
   'account.notification.saved': '通知先を保存しました。',
   'account.notification.invalid': 'メールまたは携帯電話（SMS）を選択してください。',
 
+  'dev.outbox.title': '開発用送信箱',
+  'dev.outbox.intro': 'SMSやメールで送信されるはずのメッセージです（新しい順、{file}に保存）。このページは開発環境にのみ存在します。',
+  'dev.outbox.empty': 'メッセージはまだありません。',
   'home.title': 'JMB会員ログイン',
   'home.body': 'JALマイレージバンク会員がJALのウェブサイトやアプリにログインするためのサービスです。',
 
