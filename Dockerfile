@@ -2,7 +2,7 @@
 # Production image of the JMB identity provider: Node.js 24 LTS, compiled JavaScript, production
 # dependencies only, running as a non-root user. Configuration comes from the environment (see
 # README): NODE_ENV=production requires ISSUER (https), TRUST_PROXY=true, MONGODB_URI, JWKS,
-# COOKIE_KEYS and HMAC_SECRET.
+# COOKIE_KEYS, HMAC_SECRET, VONAGE_API_KEY/VONAGE_API_SECRET, SMTP_URL and MAIL_FROM.
 
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
