@@ -24,9 +24,12 @@ import { createMemberModel } from './members/model.js';
 import { createMessenger } from './messaging/messenger.js';
 import { createOtpLibrary } from './otp/library.js';
 import { createOtpModel } from './otp/model.js';
+import { createPasskeyLibrary } from './passkeys/library.js';
+import { createPasskeyModels } from './passkeys/model.js';
 import { ensureOidcIndexes } from './oidc/adapter.js';
 import { createProvider } from './oidc/provider.js';
-import { publicDir } from './paths.js';
+import { join } from 'node:path';
+import { projectRoot, publicDir } from './paths.js';
 import { createHmacs } from './security/hmac.js';
 import { registerSiteRoutes } from './site/routes.js';
 
@@ -46,6 +49,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     codes: createOtpModel(connection),
     audit: createAuditModel(connection),
     consoleSessions: createConsoleSessionModel(connection),
+    ...createPasskeyModels(connection),
   };
   const rateLimits = createRateLimitModel(connection);
   await Promise.all([...Object.values(models).map((model) => model.createIndexes()), rateLimits.createIndexes(), ensureOidcIndexes(connection)]);
@@ -55,6 +59,16 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   const members = createMembersLibrary({ model: models.members, limiter, hmac, clock, config });
   const messenger = createMessenger(config, clock);
   const otp = createOtpLibrary({ model: models.codes, limiter, hmac, clock, config, messenger, logger, audit });
+  const passkeys = createPasskeyLibrary({
+    passkeys: models.passkeys,
+    challenges: models.challenges,
+    findMember: members.findById,
+    findMemberByNumber: members.findByMembershipNumber,
+    config,
+    clock,
+    hmac,
+    audit,
+  });
   const provider = createProvider({ config, secrets, connection, clock, logger, members, hmac });
   const clients = createClientsLibrary({ provider, hmac, allowHttpLocalhost: config.env !== 'production' });
   const runtime: AppContext['runtime'] = {};
@@ -71,7 +85,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     localUrl: () => runtime.localUrl,
   });
   const consoles = { sessions: createConsoleSessions(models.consoleSessions, clock), accountRp };
-  return { config, secrets, logger, clock, connection, hmac, limiter, models, members, provider, clients, audit, messenger, otp, consoles, runtime };
+  return { config, secrets, logger, clock, connection, hmac, limiter, models, members, provider, clients, audit, messenger, otp, passkeys, consoles, runtime };
 }
 
 /** The HTTP application: our pages and routes first, oidc-provider's protocol endpoints last. */
@@ -82,7 +96,10 @@ export function createApp(context: AppContext): Koa {
   app.silent = true;
 
   app.use(securityHeaders({ hsts: config.secureCookies }));
-  app.use(mount('/static', serve(publicDir, { maxage: config.env === 'production' ? 3600_000 : 0, gzip: false, brotli: false })));
+  const staticOptions = { maxage: config.env === 'production' ? 3600_000 : 0, gzip: false, brotli: false };
+  app.use(mount('/static', serve(publicDir, staticOptions)));
+  // The browser half of SimpleWebAuthn, as the ES modules it ships (no bundler needed).
+  app.use(mount('/static/vendor/simplewebauthn', serve(join(projectRoot, 'node_modules/@simplewebauthn/browser/esm'), staticOptions)));
   for (const middleware of pages()) app.use(middleware);
   app.use(errorHandler(logger));
 

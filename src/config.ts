@@ -44,6 +44,9 @@ const envSchema = z.object({
   LOGIN_MAX_FAILURES: positiveInt.optional(),
   LOGIN_LOCKOUT_MINUTES: positiveInt.optional(),
   AUDIT_RETENTION_DAYS: positiveInt.default(400),
+  WEBAUTHN_RP_ID: z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a domain name such as id.example.jp (not an IP address or URL)').optional(),
+  WEBAUTHN_RP_NAME: z.string().min(1).max(64).default('JMB'),
+  WEBAUTHN_ORIGINS: z.string().optional(),
   OTP_TTL_MINUTES: positiveInt.default(10),
   STEP_UP_MINUTES: positiveInt.default(10),
   SMS_TRANSPORT: z.enum(['vonage', 'outbox']).optional(),
@@ -75,6 +78,7 @@ const defaultsSchema = z.object({
     perIpPerHour: positiveInt,
     verifyPerIpPerHour: positiveInt,
   }),
+  passkey: z.object({ optionsPerIpPerHour: positiveInt }),
   ttl: z.object({
     interactionSeconds: positiveInt,
     sessionSeconds: positiveInt,
@@ -108,11 +112,18 @@ export interface Config {
   login: Defaults['login'];
   ttl: Defaults['ttl'];
   otp: Defaults['otp'] & { ttlMinutes: number; stepUpMinutes: number };
+  passkey: Defaults['passkey'];
   sms:
     | { transport: 'vonage'; apiKey: string; apiSecret: string; sender: string; restHost: string; senderDisplay: string }
     | { transport: 'outbox'; sender: string; senderDisplay: string };
   mail: { transport: 'smtp'; url: string; from: string } | { transport: 'outbox'; from: string };
   auditRetentionDays: number;
+  webauthn: {
+    rpId: string;
+    rpName: string;
+    /** Accepted origins: the issuer's, or WEBAUTHN_ORIGINS (web origins and android:apk-key-hash:… app origins). */
+    origins: string[];
+  };
   /** Development outbox (JSON lines) when a transport is `outbox`. */
   outboxFile: string;
   /** Residents of these countries may receive SMS and register a mobile number themselves (seed 000, 003). */
@@ -170,6 +181,31 @@ function parseSecrets(env: z.infer<typeof envSchema>): Secrets | undefined {
   return { jwks, cookieKeys, hmacSecret: env.HMAC_SECRET };
 }
 
+/**
+ * WebAuthn relying party: the RP ID is the issuer's host unless set; it must be that host or a
+ * parent domain of it (WebAuthn §5.1.3), or browsers refuse every ceremony.
+ */
+function parseWebauthn(env: z.infer<typeof envSchema>, issuer: string): Config['webauthn'] {
+  const host = new URL(issuer).hostname;
+  const rpId = env.WEBAUTHN_RP_ID ?? host;
+  if (host !== rpId && !host.endsWith(`.${rpId}`)) {
+    throw new ConfigError('WEBAUTHN_RP_ID', `must be the issuer's host (${host}) or a parent domain of it`);
+  }
+  if (/^[\d.]+$|^\[|:/.test(rpId)) throw new ConfigError('WEBAUTHN_RP_ID', 'must be a domain name: WebAuthn does not accept IP addresses (use localhost in development)');
+  let origins = [new URL(issuer).origin];
+  if (env.WEBAUTHN_ORIGINS) {
+    origins = env.WEBAUTHN_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+    for (const origin of origins) {
+      const web = /^https?:\/\/[^/]+$/.test(origin) && new URL(origin).origin === origin;
+      const android = /^android:apk-key-hash:[A-Za-z0-9_-]{43}$/.test(origin);
+      if (!web && !android) {
+        throw new ConfigError('WEBAUTHN_ORIGINS', `has "${origin}": each entry must be a web origin (https://id.example.jp) or android:apk-key-hash:<base64url SHA-256 of the signing certificate>`);
+      }
+    }
+  }
+  return { rpId, rpName: env.WEBAUTHN_RP_NAME, origins };
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
@@ -189,6 +225,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (production && !secrets) throw new ConfigError('JWKS', 'is required in production (generate keys with `npm run generate-keys`)');
 
   const defaults = readDefaults();
+  const webauthn = parseWebauthn(env, issuer);
   const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : join(projectRoot, env.DATA_DIR);
   const smsTransport = env.SMS_TRANSPORT ?? (production ? 'vonage' : 'outbox');
   const mailTransport = env.MAIL_TRANSPORT ?? (production ? 'smtp' : 'outbox');
@@ -226,9 +263,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     ttl: defaults.ttl,
     otp: { ...defaults.otp, ttlMinutes: env.OTP_TTL_MINUTES, stepUpMinutes: env.STEP_UP_MINUTES },
+    passkey: defaults.passkey,
     sms,
     mail,
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    webauthn,
     outboxFile: env.OUTBOX_FILE ? (isAbsolute(env.OUTBOX_FILE) ? env.OUTBOX_FILE : join(projectRoot, env.OUTBOX_FILE)) : join(dataDir, 'outbox.jsonl'),
     smsCountries: env.SMS_COUNTRIES.split(','),
     emailSelfServiceCountries: env.EMAIL_SELF_SERVICE_COUNTRIES.split(','),

@@ -14,6 +14,8 @@ import type { MemberModel } from './members/model.js';
 import type { Messenger } from './messaging/messenger.js';
 import type { OtpLibrary } from './otp/library.js';
 import type { OtpModel } from './otp/model.js';
+import type { PasskeyLibrary } from './passkeys/library.js';
+import type { ChallengeModel, PasskeyModel } from './passkeys/model.js';
 import type { Hmac } from './security/hmac.js';
 
 /**
@@ -28,11 +30,12 @@ export interface AppContext {
   connection: Connection;
   hmac: Hmac;
   limiter: RateLimiter;
-  models: { members: MemberModel; codes: OtpModel; audit: AuditModel; consoleSessions: ConsoleSessionModel };
+  models: { members: MemberModel; codes: OtpModel; audit: AuditModel; consoleSessions: ConsoleSessionModel; passkeys: PasskeyModel; challenges: ChallengeModel };
   members: MembersLibrary;
   audit: AuditRecorder;
   messenger: Messenger;
   otp: OtpLibrary;
+  passkeys: PasskeyLibrary;
   consoles: { sessions: ConsoleSessions; accountRp: ConsoleRelyingParty };
   /** Set once the server listens: where this process can reach itself over loopback. */
   runtime: { localUrl?: string | undefined };

@@ -30,7 +30,7 @@ export function accountReturnPath(value: unknown): string {
  * The signed-in member, or a redirect: to sign in when there is no session, to the step-up when
  * `stepUp` is required and not fresh. Returns undefined when it redirected.
  */
-export async function visit(ctx: Context, app: AppContext, options: { stepUp: boolean }): Promise<AccountVisit | undefined> {
+export async function visit(ctx: Context, app: AppContext, options: { stepUp: boolean; csrfHeader?: boolean }): Promise<AccountVisit | undefined> {
   const back = ctx.method === 'GET' ? accountReturnPath(ctx.path) : '/account';
   const session = await app.consoles.sessions.load(ctx, 'account');
   const member = session ? await app.members.findById(session.subject) : null;
@@ -40,7 +40,11 @@ export async function visit(ctx: Context, app: AppContext, options: { stepUp: bo
     ctx.redirect(`/account/login?return=${encodeURIComponent(back)}`);
     return undefined;
   }
-  if (ctx.method === 'POST') verifyCsrf(ctx, csrfScope(session), (ctx.request.body as { _csrf?: unknown } | undefined)?._csrf);
+  if (ctx.method === 'POST') {
+    // Forms send the token as a field; the passkey ceremonies' JSON requests send it in a header.
+    const token = options.csrfHeader ? ctx.get('x-csrf-token') : (ctx.request.body as { _csrf?: unknown } | undefined)?._csrf;
+    verifyCsrf(ctx, csrfScope(session), token);
+  }
   if (options.stepUp && !stepUpIsFresh(app, session)) {
     ctx.status = 303;
     ctx.redirect(`/account/verify?return=${encodeURIComponent(back)}`);

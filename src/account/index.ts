@@ -6,6 +6,7 @@ import { renderPage } from '../http/render.js';
 import { registerEmailRoutes } from './email.js';
 import { accountReturnPath, visit } from './guard.js';
 import { registerNotificationRoutes } from './notification.js';
+import { registerPasskeyRoutes } from './passkeys.js';
 import { registerPhoneRoutes } from './phone.js';
 import { registerVerifyRoutes } from './verify.js';
 
@@ -70,4 +71,5 @@ export function registerAccountRoutes(router: Router, app: AppContext): void {
   registerEmailRoutes(router, app, forms);
   registerPhoneRoutes(router, app, forms);
   registerNotificationRoutes(router, app, forms);
+  registerPasskeyRoutes(router, app, forms);
 }

@@ -4,8 +4,21 @@ import type { Context } from 'koa';
 import type { Interaction } from 'oidc-provider';
 import type { AppContext } from '../context.js';
 import { AppError } from '../http/errors.js';
+import { jsonBody } from '../passkeys/http.js';
 import { abortInteraction, showConsent, submitConsent } from './consent.js';
 import { loadInteraction } from './details.js';
+import {
+  checkOfferSms,
+  offerRegisterOptions,
+  offerRegisterVerify,
+  passkeyOptions,
+  passkeyVerify,
+  sendOfferSms,
+  showOffer,
+  showOfferRegister,
+  showOfferSms,
+  showPasskeyLogin,
+} from './login-passkey.js';
 import { showLogin, submitLogin } from './login-password.js';
 import { loginStepFor, sendStepUpCode, showStepUp, verifyStepUpCode } from './otp-step-up.js';
 
@@ -17,6 +30,8 @@ const pages: Record<string, Step> = {
     switch (loginStepFor(interaction)) {
       case 'otp':
         return showStepUp(ctx, app, interaction);
+      case 'passkey':
+        return showPasskeyLogin(ctx, app, interaction);
       case 'unavailable':
         return refuseUnavailableLevel(ctx, app, interaction);
       default:
@@ -45,12 +60,14 @@ async function refuseUnavailableLevel(ctx: Context, app: AppContext, interaction
 export function registerInteractionRoutes(router: Router, app: AppContext): void {
   const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '8kb', encoding: 'utf-8' });
   // The interaction is loaded before the body is read, so that even "too large" is answered in
-  // the language of the relying app's request.
-  const run = (step: Step) => async (ctx: Context) => {
+  // the language of the relying app's request. JSON routes answer errors in JSON.
+  const run = (step: Step, options: { json?: boolean } = {}) => async (ctx: Context) => {
+    if (options.json) ctx.state.api = true;
     const interaction = await loadInteraction(ctx, app.provider);
-    if (ctx.method === 'POST') await parseForm(ctx, async () => {});
+    if (ctx.method === 'POST') await (options.json ? jsonBody : parseForm)(ctx, async () => {});
     await step(ctx, app, interaction);
   };
+  const json = { json: true };
 
   router.get('/interaction/:uid', run(async (ctx, _app, interaction) => {
     const page = pages[interaction.prompt.name];
@@ -62,4 +79,15 @@ export function registerInteractionRoutes(router: Router, app: AppContext): void
   router.post('/interaction/:uid/abort', run(abortInteraction));
   router.post('/interaction/:uid/otp/send', run(sendStepUpCode));
   router.post('/interaction/:uid/otp/verify', run(verifyStepUpCode));
+
+  router.get('/interaction/:uid/passkey', run(showPasskeyLogin));
+  router.post('/interaction/:uid/passkey/options', run(passkeyOptions, json));
+  router.post('/interaction/:uid/passkey/verify', run(passkeyVerify, json));
+  router.get('/interaction/:uid/passkey/offer', run(showOffer));
+  router.get('/interaction/:uid/passkey/offer/sms', run(showOfferSms));
+  router.post('/interaction/:uid/passkey/offer/sms/send', run(sendOfferSms));
+  router.post('/interaction/:uid/passkey/offer/sms/check', run(checkOfferSms));
+  router.get('/interaction/:uid/passkey/offer/register', run(showOfferRegister));
+  router.post('/interaction/:uid/passkey/register/options', run(offerRegisterOptions, json));
+  router.post('/interaction/:uid/passkey/register/verify', run(offerRegisterVerify, json));
 }

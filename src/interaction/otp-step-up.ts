@@ -6,7 +6,7 @@ import { csrfToken, verifyCsrf } from '../http/csrf.js';
 import { AppError } from '../http/errors.js';
 import type { Member } from '../members/model.js';
 import { ACR, chooseAcr } from '../oidc/acr.js';
-import { ACR_CHECK } from '../oidc/policy.js';
+import { ACR_CHECK, requestedAcrValues } from '../oidc/policy.js';
 import { destinationFor } from '../otp/destination.js';
 import { otpErrorMessage, renderCodePage } from '../otp/view.js';
 import { clientName } from './details.js';
@@ -16,15 +16,23 @@ import { clientName } from './details.js';
  * level (acr_values) and the session does not have it. The code goes to the member's
  * notification destination and is bound to this interaction.
  */
-export type LoginStep = 'password' | 'otp' | 'unavailable';
+export type LoginStep = 'password' | 'otp' | 'passkey' | 'unavailable';
 
-/** Which step the login prompt needs: only what is missing from an existing session. */
+/**
+ * Which step the login prompt needs. A new login starts with the password page (which also
+ * offers passkeys), or the passkey page when the app prefers that level; an existing session is
+ * asked only for what it lacks, in the app's order of preference.
+ */
 export function loginStepFor(interaction: Interaction): LoginStep {
-  const { reasons, details } = interaction.prompt;
-  if (!interaction.session?.accountId || reasons.some((reason) => reason !== ACR_CHECK)) return 'password';
-  const requested = ((details as { acr_values?: string[] }).acr_values ?? []);
-  if (requested.includes(ACR.otp)) return 'otp';
-  return requested.includes(ACR.password) ? 'password' : 'unavailable';
+  const requested = requestedAcrValues(interaction.params as Record<string, unknown>);
+  const newLogin = !interaction.session?.accountId || interaction.prompt.reasons.some((reason) => reason !== ACR_CHECK);
+  if (newLogin) return requested[0] === ACR.passkey ? 'passkey' : 'password';
+  for (const value of requested) {
+    if (value === ACR.otp) return 'otp';
+    if (value === ACR.passkey) return 'passkey';
+    if (value === ACR.password) return 'password';
+  }
+  return 'unavailable';
 }
 
 async function memberOf(app: AppContext, interaction: Interaction): Promise<Member> {

@@ -61,6 +61,8 @@ export interface OtpLibrary {
   verify(request: { memberId: string; purpose: OtpPurpose; binding: string; code: unknown; ip: string }): Promise<VerifyResult>;
   /** The live code of a flow, for the code entry page (where it went, when it expires). */
   status(memberId: string, purpose: OtpPurpose, binding: string): Promise<CodeStatus | undefined>;
+  /** Whether the member completed this flow's code within the last `minutes`. */
+  verifiedWithin(memberId: string, purpose: OtpPurpose, binding: string, minutes: number): Promise<boolean>;
 }
 
 export function createOtpLibrary(deps: {
@@ -157,6 +159,11 @@ export function createOtpLibrary(deps: {
       if (!consumed) return { ok: false, reason: 'used' };
       await audit.record({ type: 'otp.verified', outcome: 'success', memberId, detail: { purpose, channel: reserved.channel } });
       return { ok: true, channel: reserved.channel, destination: reserved.destination };
+    },
+
+    async verifiedWithin(memberId, purpose, binding, minutes) {
+      const since = new Date(clock.now().getTime() - minutes * 60_000);
+      return (await model.countDocuments({ memberId, purpose, binding, consumedAt: { $gt: since } })) > 0;
     },
 
     async status(memberId, purpose, binding) {

@@ -16,6 +16,8 @@ export interface CodePageOptions {
   cancel?: { action: string; label: string } | undefined;
   /** A plain link away from the page (My account), instead of a cancel form. */
   backLink?: string | undefined;
+  /** An optional step: a link that skips it (the passkey offer after a cross-device sign-in). */
+  skip?: { continueUrl: string } | undefined;
   error?: string | undefined;
   status?: number | undefined;
   /** Where a code would go, before one is sent. */
@@ -47,6 +49,7 @@ export async function renderCodePage(ctx: Context, config: Config, options: Code
       help: { from, domain: mailDomain(config.mail.from), sender: config.sms.senderDisplay },
       cancel: options.cancel,
       backLink: options.backLink,
+      skip: options.skip,
       error: options.error,
     },
     options.status,

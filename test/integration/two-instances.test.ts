@@ -53,7 +53,7 @@ beforeAll(async () => {
       const entry = JSON.parse(line) as { msg?: string; port?: number };
       if (entry.msg === 'listening') {
         clearTimeout(timer);
-        resolve(`http://127.0.0.1:${entry.port}`);
+        resolve(`http://localhost:${entry.port}`);
       }
     });
     other.once('exit', (code) => reject(new Error(`the second instance exited with ${code}`)));

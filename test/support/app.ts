@@ -47,7 +47,8 @@ export async function listen(): Promise<{ server: Server; baseUrl: string }> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { server, baseUrl: `http://127.0.0.1:${port}` };
+  // localhost, not 127.0.0.1: WebAuthn needs a domain name as its RP ID.
+  return { server, baseUrl: `http://localhost:${port}` };
 }
 
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {

@@ -72,7 +72,7 @@ export class Browser {
     return this.cookies.find((c) => c.name === name)?.value;
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; headers?: Record<string, string> } = {}): Promise<Page> {
+  async request(url: string, init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {}): Promise<Page> {
     const target = new URL(url);
     const headers: Record<string, string> = { ...this.headers, ...init.headers };
     const cookie = this.cookieHeader(target);
@@ -82,7 +82,12 @@ export class Browser {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const response = await fetch(target, { method: init.method ?? (init.form ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    if (init.json !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers.accept = 'application/json';
+      body = JSON.stringify(init.json);
+    }
+    const response = await fetch(target, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     this.store(target, response.headers.getSetCookie());
     const text = await response.text();
     return { status: response.status, url: target.href, headers: response.headers, body: text, html: parse(text) };
@@ -124,4 +129,16 @@ export function findForm(page: Page, selector: string): Form {
 /** The visible text of the first element matching `selector`, whitespace collapsed. */
 export function textOf(page: Page, selector: string): string {
   return page.html.querySelector(selector)?.text.replace(/\s+/g, ' ').trim() ?? '';
+}
+
+/** A JSON POST as the pages' scripts make it (CSRF token in a header); the parsed answer. */
+export async function postJson(browser: Browser, url: string, body: unknown, csrf: string): Promise<{ status: number; data: Record<string, any> }> {
+  const page = await browser.request(url, { json: body, headers: { 'x-csrf-token': csrf } });
+  let data: Record<string, any> = {};
+  try {
+    data = JSON.parse(page.body) as Record<string, any>;
+  } catch {
+    // not JSON
+  }
+  return { status: page.status, data };
 }

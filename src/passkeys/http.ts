@@ -1,0 +1,71 @@
+import { bodyParser } from '@koa/bodyparser';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
+import type { Context, Middleware } from 'koa';
+import { z } from 'zod';
+import type { MessageKey } from '../i18n/index.js';
+import { AppError } from '../http/errors.js';
+
+/**
+ * The JSON edge of the passkey ceremonies: bodies are validated before they reach the library,
+ * errors are OAuth-style JSON with a localised description, CSRF comes in a header.
+ */
+export const jsonBody: Middleware = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }) as Middleware;
+
+const b64url = z.string().regex(/^[A-Za-z0-9_-]*$/).max(16_384);
+
+const authenticationSchema = z.object({
+  response: z.object({
+    id: b64url.min(1),
+    rawId: b64url.min(1),
+    type: z.literal('public-key'),
+    response: z.object({
+      clientDataJSON: b64url,
+      authenticatorData: b64url,
+      signature: b64url,
+      userHandle: b64url.optional(),
+    }),
+    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  }),
+});
+
+const registrationSchema = z.object({
+  response: z.object({
+    id: b64url.min(1),
+    rawId: b64url.min(1),
+    type: z.literal('public-key'),
+    response: z.object({
+      clientDataJSON: b64url,
+      attestationObject: b64url,
+      transports: z.array(z.string().max(32)).max(10).optional(),
+      authenticatorData: b64url.optional(),
+      publicKey: b64url.optional(),
+      publicKeyAlgorithm: z.number().optional(),
+    }),
+    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
+  }),
+});
+
+export function parseAuthentication(ctx: Context): AuthenticationResponseJSON {
+  const parsed = authenticationSchema.safeParse(ctx.request.body);
+  if (!parsed.success) throw new AppError('passkey.error.failed', { detail: 'malformed authentication response' });
+  return parsed.data.response as AuthenticationResponseJSON;
+}
+
+export function parseRegistration(ctx: Context): RegistrationResponseJSON {
+  const parsed = registrationSchema.safeParse(ctx.request.body);
+  if (!parsed.success) throw new AppError('passkey.register.failed', { detail: 'malformed registration response' });
+  return parsed.data.response as RegistrationResponseJSON;
+}
+
+export function jsonError(ctx: Context, status: number, key: MessageKey, extra: Record<string, unknown> = {}): void {
+  ctx.status = status;
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = { error: status === 429 ? 'slow_down' : 'invalid_request', error_description: ctx.state.t(key), ...extra };
+}
+
+export function jsonOk(ctx: Context, body: unknown): void {
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = body;
+}

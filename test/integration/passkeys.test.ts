@@ -1,0 +1,393 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { ManualClock } from '../../src/clock.js';
+import { ACR } from '../../src/oidc/acr.js';
+import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
+import { Browser, postJson, textOf, type Page } from '../support/browser.js';
+import { startDeliveryStandIns, type DeliveryStandIns } from '../support/delivery.js';
+import { authorizationUrl, discoverRp, exchangeCode, type PendingLogin, type RelyingParty } from '../support/rp.js';
+import { SoftAuthenticator } from '../support/soft-authenticator.js';
+import { codeIn } from '../support/vonage.js';
+
+/**
+ * Passkeys over HTTP with a software authenticator: registration after the SMS code, sign-in by
+ * membership number or discoverable passkey, and every refusal the issue lists, each answered
+ * with the same message and never recorded as a success.
+ */
+let app: TestApp;
+let delivery: DeliveryStandIns;
+let rp: RelyingParty;
+const clock = new ManualClock({ running: true });
+const REDIRECT = 'https://rp.example.com/cb';
+const isCallback = (url: string) => url.startsWith(REDIRECT);
+const password = 'passkey member password';
+const hana = { number: '', id: '', email: 'hana@example.jp', phone: '+819055550001' };
+const ken = { number: '', id: '', email: 'ken@example.jp', phone: '+819055550002' };
+const noPhone = { number: '', id: '', email: 'nophone@example.jp' };
+const FAILED = 'Sign-in with a passkey did not succeed. Please try again, or log in with your password.';
+
+beforeAll(async () => {
+  delivery = await startDeliveryStandIns();
+  app = await startTestApp({ dbName: uniqueDbName('passkeys'), clock, env: delivery.env });
+  for (const person of [hana, ken]) {
+    const m = await app.context.members.create({ familyName: 'Pass', givenName: 'Key', email: person.email, phone: person.phone, countryOfResidence: 'JP', password, locale: 'en' });
+    Object.assign(person, { number: m.membershipNumber, id: m._id });
+  }
+  const n = await app.context.members.create({ familyName: 'No', givenName: 'Phone', email: noPhone.email, countryOfResidence: 'JP', password, locale: 'en' });
+  Object.assign(noPhone, { number: n.membershipNumber, id: n._id });
+  const client = await app.context.clients.create({ name: 'JAL Web', kind: 'web', redirectUris: [REDIRECT], firstParty: true });
+  rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
+});
+
+afterAll(async () => {
+  await app?.close();
+  await delivery?.close();
+});
+
+beforeEach(async () => {
+  await app.connection.collection('rate_limits').deleteMany({});
+});
+
+const mailCode = (address: string) => codeIn(delivery.smtp.lastTo(address)?.text);
+const smsCode = (phone: string) => codeIn(delivery.vonage.lastTo(phone)?.text);
+const csrfOf = (page: Page, selector: string) => page.html.querySelector(selector)!.getAttribute('data-csrf')!;
+
+/** My account with a fresh step-up (by e-mail); ends on the passkeys page. */
+async function account(who: { number: string; email: string }) {
+  const browser = new Browser();
+  browser.headers['accept-language'] = 'en';
+  const login = await browser.go(`${app.baseUrl}/account/passkeys`);
+  const verify = await browser.submit(login, 'form[action$="/login"]', { membershipNumber: who.number, password });
+  const entry = await browser.submit(verify, 'form[action^="/account/verify/send"]');
+  const page = await browser.submit(entry, 'form[action^="/account/verify/check"]', { code: mailCode(who.email) });
+  expect(textOf(page, 'h1')).toBe('Passkeys');
+  return { browser, page };
+}
+
+/** The SMS step the seed requires, then the registration page. */
+async function smsStep(browser: Browser, phone: string): Promise<Page> {
+  const sms = await browser.go(`${app.baseUrl}/account/passkeys/new`);
+  expect(new URL(sms.url).pathname).toBe('/account/passkeys/sms');
+  const entry = await browser.submit(sms, 'form[action^="/account/passkeys/sms/send"]');
+  const page = await browser.submit(entry, 'form[action^="/account/passkeys/sms/check"]', { code: smsCode(phone) });
+  expect(new URL(page.url).pathname).toBe('/account/passkeys/new');
+  return page;
+}
+
+async function register(browser: Browser, page: Page, authenticator: SoftAuthenticator, misbehave = {}) {
+  const csrf = csrfOf(page, '[data-passkey-register]');
+  const options = await postJson(browser, `${app.baseUrl}/account/passkeys/register/options`, {}, csrf);
+  expect(options.status).toBe(200);
+  return postJson(browser, `${app.baseUrl}/account/passkeys/register/verify`, { response: authenticator.register(options.data as never, misbehave) }, csrf);
+}
+
+/** A relying app sends a fresh browser to sign in; ends on the passkey page. */
+async function passkeyPage(params: Record<string, string> = {}) {
+  const browser = new Browser();
+  browser.headers['accept-language'] = 'en';
+  const pending = await authorizationUrl(rp, params);
+  const login = await browser.go(pending.url);
+  const page = await browser.go(new URL(login.html.querySelector('a.passkey')!.getAttribute('href')!, login.url).href);
+  expect(textOf(page, 'h1')).toBe('Log in with a passkey');
+  const uid = new URL(page.url).pathname.split('/')[2]!;
+  return { browser, pending, uid, csrf: csrfOf(page, '[data-passkey-login]') };
+}
+
+type Flow = Awaited<ReturnType<typeof passkeyPage>>;
+const options = (flow: Flow, body: Record<string, unknown>) => postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/options`, body, flow.csrf);
+const verify = (flow: Flow, response: unknown) => postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/verify`, { response }, flow.csrf);
+
+async function finish(flow: Flow, redirect: string, pending: PendingLogin) {
+  const done = await flow.browser.go(new URL(redirect, app.baseUrl).href, { stopAt: isCallback });
+  expect(isCallback(done.url)).toBe(true);
+  return exchangeCode(rp, done.url, pending);
+}
+
+let hanaKey: SoftAuthenticator;
+let kenKey: SoftAuthenticator;
+
+describe('registering a passkey', () => {
+  it('needs an SMS code first, then stores the credential as the browser reported it', async () => {
+    const { browser, page } = await account(hana);
+    expect(textOf(page, '.card')).toContain('You have no passkeys yet.');
+    const registration = await smsStep(browser, hana.phone);
+    hanaKey = new SoftAuthenticator(app.baseUrl, ['hybrid', 'internal']);
+    const result = await register(browser, registration, hanaKey);
+    expect(result.status).toBe(200);
+    expect(result.data.redirect).toBe('/account/passkeys');
+    expect(result.data.signals).toMatchObject({ rpID: 'localhost', allAcceptedCredentialIDs: [hanaKey.id], userName: hana.number });
+
+    const stored = await app.context.models.passkeys.findById(hanaKey.id).lean();
+    expect(stored).toMatchObject({ memberId: hana.id, transports: ['hybrid', 'internal'], deviceType: 'singleDevice', backedUp: false, aaguid: '00000000-0000-0000-0000-000000000000', counter: 0 });
+    expect(stored!.name).toMatch(/^Passkey \(/);
+    const list = await browser.go(`${app.baseUrl}/account/passkeys`);
+    expect(textOf(list, '[role=status]')).toBe('Your passkey has been added.');
+    expect(textOf(list, 'li.passkey')).toContain('Kept on one device only');
+    expect(textOf(list, 'li.passkey')).toContain('Not used yet');
+
+    const audit = await app.connection.collection('audit_events').findOne({ type: 'passkey.registered', memberId: hana.id });
+    expect(audit?.detail).toMatchObject({ transports: ['hybrid', 'internal'] });
+  });
+
+  it('excludes the member’s existing passkeys and requires a resident key and user verification', async () => {
+    const { browser } = await account(hana);
+    const page = await smsStep(browser, hana.phone);
+    const created = await postJson(browser, `${app.baseUrl}/account/passkeys/register/options`, {}, csrfOf(page, '[data-passkey-register]'));
+    expect(created.data.excludeCredentials).toEqual([{ id: hanaKey.id, type: 'public-key', transports: ['hybrid', 'internal'] }]);
+    expect(created.data.authenticatorSelection).toEqual({ residentKey: 'required', userVerification: 'required', requireResidentKey: true });
+    expect(created.data.attestation).toBe('none');
+    expect(created.data.rp).toEqual({ name: 'JMB', id: 'localhost' });
+    expect(created.data.user.name).toBe(hana.number);
+  });
+
+  it('is refused without the SMS step', async () => {
+    const { browser, page } = await account(ken);
+    const csrf = page.html.querySelector('input[name=_csrf]')!.getAttribute('value')!;
+    const refused = await postJson(browser, `${app.baseUrl}/account/passkeys/register/options`, {}, csrf);
+    expect(refused.status).toBe(403);
+    expect(refused.data.redirect).toBe('/account/passkeys/sms');
+    expect(await app.context.models.passkeys.countDocuments({ memberId: ken.id })).toBe(0);
+  });
+
+  it('tells a member without a mobile number how to get one', async () => {
+    const { browser } = await account(noPhone);
+    const sms = await browser.go(`${app.baseUrl}/account/passkeys/new`);
+    expect(sms.status).toBe(409);
+    expect(textOf(sms, '[role=alert]')).toMatch(/Please register your mobile phone number first in My account/);
+  });
+
+  it('is refused when the SMS step is more than ten minutes old', async () => {
+    const { browser } = await account(ken);
+    const page = await smsStep(browser, ken.phone);
+    clock.advanceSeconds(10 * 60 + 1);
+    // the account step-up has aged too: renew it, not the SMS code
+    const again = await browser.go(`${app.baseUrl}/account/passkeys/new`);
+    const entry = await browser.submit(again, 'form[action^="/account/verify/send"]');
+    const sms = await browser.submit(entry, 'form[action^="/account/verify/check"]', { code: mailCode(ken.email) });
+    expect(new URL(sms.url).pathname).toBe('/account/passkeys/sms');
+    const refused = await postJson(browser, `${app.baseUrl}/account/passkeys/register/options`, {}, csrfOf(page, '[data-passkey-register]'));
+    expect(refused.status).toBe(403);
+  });
+
+  it('refuses a response from another origin, for another RP ID, or without user verification', async () => {
+    const { browser } = await account(ken);
+    const page = await smsStep(browser, ken.phone);
+    for (const misbehave of [{ origin: 'https://phishing.example' }, { rpId: 'phishing.example' }, { userVerified: false }]) {
+      const refused = await register(browser, page, new SoftAuthenticator(app.baseUrl), misbehave);
+      expect(refused.status).toBe(400);
+      expect(refused.data.error_description).toBe('The passkey could not be created. Please try again.');
+    }
+    expect(await app.context.models.passkeys.countDocuments({ memberId: ken.id })).toBe(0);
+    kenKey = new SoftAuthenticator(app.baseUrl);
+    expect((await register(browser, page, kenKey)).status).toBe(200);
+  });
+});
+
+describe('signing in with a passkey', () => {
+  it('by membership number: the options list the member’s credentials with their transports', async () => {
+    const flow = await passkeyPage({ scope: 'openid' });
+    const requested = await options(flow, { mode: 'number', membershipNumber: hana.number });
+    expect(requested.status).toBe(200);
+    expect(requested.data).toMatchObject({ rpId: 'localhost', userVerification: 'required', allowCredentials: [{ id: hanaKey.id, type: 'public-key', transports: ['hybrid', 'internal'] }] });
+    const result = await verify(flow, hanaKey.authenticate(requested.data as never));
+    expect(result.status).toBe(200);
+    expect(result.data.signals.allAcceptedCredentialIDs).toEqual([hanaKey.id]);
+    const claims = (await finish(flow, result.data.redirect, flow.pending)).claims()!;
+    expect(claims.acr).toBe(ACR.passkey);
+    expect(claims.amr).toEqual(['hwk', 'user', 'mfa']);
+    expect((await app.context.models.passkeys.findById(hanaKey.id).lean())!.lastUsedAt).toBeInstanceOf(Date);
+  });
+
+  it('with a discoverable passkey: the user handle names the member', async () => {
+    const flow = await passkeyPage();
+    const requested = await options(flow, { mode: 'discoverable' });
+    expect(requested.data.allowCredentials).toEqual([]);
+    const result = await verify(flow, hanaKey.authenticate(requested.data as never));
+    expect((await finish(flow, result.data.redirect, flow.pending)).claims()!.sub).toBe(hana.id);
+  });
+
+  it('asks the browser for the phone (hints: hybrid) when the member chooses it', async () => {
+    const flow = await passkeyPage();
+    const requested = await options(flow, { mode: 'hybrid', membershipNumber: hana.number });
+    expect(requested.data.hints).toEqual(['hybrid']);
+    expect(requested.data.allowCredentials[0].transports).toContain('hybrid');
+  });
+
+  it('is what a relying app gets when it asks for the passkey level', async () => {
+    const pending = await authorizationUrl(rp, { acr_values: ACR.passkey });
+    const browser = new Browser();
+    const page = await browser.go(pending.url);
+    expect(page.html.querySelector('[data-passkey-login]:not([data-autofill-only])')).not.toBeNull();
+  });
+
+  it('offers a passkey on this device after a sign-in from another device', async () => {
+    const phone = new SoftAuthenticator(app.baseUrl, ['hybrid'], 'cross-platform');
+    const { browser } = await account(ken);
+    expect((await register(browser, await smsStep(browser, ken.phone), phone)).status).toBe(200);
+    const flow = await passkeyPage();
+    const requested = await options(flow, { mode: 'hybrid', membershipNumber: ken.number });
+    const result = await verify(flow, phone.authenticate(requested.data as never));
+    expect(result.data.redirect).toBe(`/interaction/${flow.uid}/passkey/offer`);
+    const offer = await flow.browser.go(`${app.baseUrl}${result.data.redirect}`);
+    expect(textOf(offer, 'h1')).toBe('Create a passkey on this device?');
+    // Creating one needs the SMS code first (past the resend cooldown of the one sent above).
+    clock.advanceSeconds(61);
+    const sms = await flow.browser.go(new URL(offer.html.querySelector('a.button')!.getAttribute('href')!, offer.url).href);
+    const entry = await flow.browser.submit(sms, 'form[action$="/offer/sms/send"]');
+    const registerPage = await flow.browser.submit(entry, 'form[action$="/offer/sms/check"]', { code: smsCode(ken.phone) });
+    const laptop = new SoftAuthenticator(app.baseUrl, ['internal']);
+    const csrf = csrfOf(registerPage, '[data-passkey-register]');
+    const created = await postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/register/options`, {}, csrf);
+    const done = await postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/register/verify`, { response: laptop.register(created.data as never) }, csrf);
+    expect(done.status).toBe(200);
+    expect((await finish(flow, done.data.redirect, flow.pending)).claims()!.sub).toBe(ken.id);
+    expect(await app.context.models.passkeys.countDocuments({ memberId: ken.id })).toBe(3);
+  });
+});
+
+describe('refusals', () => {
+  async function refusedWith(respond: (opts: any) => unknown, body: Record<string, unknown> = { mode: 'number', membershipNumber: hana.number }) {
+    const flow = await passkeyPage();
+    const requested = await options(flow, body);
+    const result = await verify(flow, respond(requested.data));
+    expect(result.status).toBe(400);
+    expect(result.data.error_description).toBe(FAILED);
+    return { flow, requested, result };
+  }
+
+  it('a response without user verification', async () => {
+    await refusedWith((o) => hanaKey.authenticate(o, { userVerified: false }));
+  });
+
+  it('a bogus signature', async () => {
+    await refusedWith((o) => hanaKey.authenticate(o, { badSignature: true }));
+  });
+
+  it('a counter that goes backwards, recorded as a possible clone', async () => {
+    await refusedWith((o) => hanaKey.authenticate(o, { counter: 1 }));
+    const audit = await app.connection.collection('audit_events').findOne({ type: 'passkey.counter_regression', memberId: hana.id });
+    expect(audit).not.toBeNull();
+    hanaKey.counter = (await app.context.models.passkeys.findById(hanaKey.id).lean())!.counter;
+  });
+
+  it('a replayed response: the challenge is gone after its first use', async () => {
+    const flow = await passkeyPage();
+    const requested = await options(flow, { mode: 'number', membershipNumber: hana.number });
+    const assertion = hanaKey.authenticate(requested.data as never, { userVerified: false });
+    expect((await verify(flow, assertion)).status).toBe(400); // fails, but still uses up the challenge
+    const good = hanaKey.authenticate(requested.data as never);
+    expect((await verify(flow, good)).data.error_description).toBe(FAILED);
+  });
+
+  it('an expired challenge (five minutes)', async () => {
+    const flow = await passkeyPage();
+    const requested = await options(flow, { mode: 'number', membershipNumber: hana.number });
+    clock.advanceSeconds(5 * 60 + 1);
+    expect((await verify(flow, hanaKey.authenticate(requested.data as never))).data.error_description).toBe(FAILED);
+  });
+
+  it('a wrong origin or RP ID', async () => {
+    await refusedWith((o) => hanaKey.authenticate(o, { origin: 'https://phishing.example' }));
+    await refusedWith((o) => hanaKey.authenticate(o, { rpId: 'phishing.example' }));
+  });
+
+  it('another member’s credential', async () => {
+    await refusedWith((o) => kenKey.authenticate(o));
+    await refusedWith((o) => kenKey.authenticate(o, { userHandle: Buffer.from(hana.id).toString('base64url') }), { mode: 'discoverable' });
+  });
+
+  it('never leaves a session behind', async () => {
+    const { flow } = await refusedWith((o) => hanaKey.authenticate(o, { badSignature: true }));
+    const page = await flow.browser.go(`${app.baseUrl}/interaction/${flow.uid}`);
+    expect(page.html.querySelector('form[action$="/login"]')).not.toBeNull();
+    expect(await app.connection.collection('audit_events').countDocuments({ type: 'login.passkey', outcome: 'success', 'detail.reason': { $exists: true } })).toBe(0);
+  });
+});
+
+describe('nobody can learn who has an account or a passkey', () => {
+  it('gives an unknown number, or a member without passkeys, options of the same shape, stable across tries', async () => {
+    const flow = await passkeyPage();
+    const real = (await options(flow, { mode: 'number', membershipNumber: hana.number })).data;
+    const unknownA = (await options(flow, { mode: 'number', membershipNumber: '100000009' })).data;
+    const unknownB = (await options(flow, { mode: 'number', membershipNumber: '100000009' })).data;
+    const withoutPasskey = (await options(flow, { mode: 'number', membershipNumber: noPhone.number })).data;
+    const shape = (o: Record<string, any>) => ({
+      keys: Object.keys(o).sort(),
+      credentialKeys: o.allowCredentials.map((c: object) => Object.keys(c).sort()),
+      idsAreBase64url: o.allowCredentials.every((c: { id: string }) => /^[A-Za-z0-9_-]{20,}$/.test(c.id)),
+      rest: { rpId: o.rpId, userVerification: o.userVerification, timeout: o.timeout },
+    });
+    for (const decoy of [unknownA, withoutPasskey]) {
+      expect(shape(decoy).keys).toEqual(shape(real).keys);
+      expect(shape(decoy).credentialKeys[0]).toEqual(shape(real).credentialKeys[0]);
+      expect(shape(decoy).idsAreBase64url).toBe(true);
+      expect(shape(decoy).rest).toEqual(shape(real).rest);
+    }
+    expect(unknownB.allowCredentials).toEqual(unknownA.allowCredentials);
+    expect(unknownA.challenge).not.toEqual(unknownB.challenge);
+    // and the same failure message when someone answers them
+    const answer = new SoftAuthenticator(app.baseUrl);
+    const attempt = await verify(flow, answer.authenticate(unknownB as never));
+    expect(attempt.data.error_description).toBe(FAILED);
+  });
+
+  it('explains a malformed membership number like the password page does', async () => {
+    const flow = await passkeyPage();
+    const bad = await options(flow, { mode: 'number', membershipNumber: '123456789' });
+    expect(bad.status).toBe(400);
+    expect(bad.data.error_description).toBe('This is not a valid JMB membership number. Please check the number on your card.');
+  });
+
+  it('limits option requests per network', async () => {
+    const flow = await passkeyPage();
+    const limit = app.context.config.passkey.optionsPerIpPerHour;
+    for (let i = 0; i < limit; i += 1) expect((await options(flow, { mode: 'discoverable' })).status).toBe(200);
+    const refused = await options(flow, { mode: 'discoverable' });
+    expect(refused.status).toBe(429);
+    expect(refused.data.error_description).toBe('Too many passkey requests from your network. Please wait a while and try again.');
+  });
+
+  it('refuses the ceremony without its CSRF token', async () => {
+    const flow = await passkeyPage();
+    const refused = await postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/options`, { mode: 'discoverable' }, 'forged');
+    expect(refused.status).toBe(403);
+    expect(refused.data.error).toBe('invalid_request');
+  });
+});
+
+describe('managing passkeys', () => {
+  it('renames, then deletes (confirming first), after which it no longer signs in', async () => {
+    const { browser, page } = await account(hana);
+    const renamed = await browser.submit(page, `form[action="/account/passkeys/${hanaKey.id}/rename"]`, { name: 'My laptop' });
+    expect(textOf(renamed, '[role=status]')).toBe('The passkey has been renamed.');
+    expect(textOf(renamed, 'li.passkey .passkey-name')).toBe('My laptop');
+
+    const bad = await browser.submit(renamed, `form[action="/account/passkeys/${hanaKey.id}/rename"]`, { name: ' ' });
+    expect(bad.status).toBe(400);
+    expect(textOf(bad, '[role=alert]')).toBe('Enter a name of 1 to 64 characters.');
+
+    const confirm = await browser.go(`${app.baseUrl}/account/passkeys/${hanaKey.id}/delete`);
+    expect(textOf(confirm, 'p')).toContain('You will no longer be able to sign in with “My laptop”.');
+    const deleted = await browser.submit(confirm, `form[action="/account/passkeys/${hanaKey.id}/delete"]`);
+    expect(textOf(deleted, '[role=status]')).toMatch(/^The passkey has been deleted/);
+    // The page tells the password manager which passkey went away.
+    expect(deleted.html.querySelector('[data-passkey-signals]')!.getAttribute('data-removed')).toBe(hanaKey.id);
+    expect(JSON.parse(deleted.html.querySelector('[data-passkey-signals]')!.getAttribute('data-passkey-signals')!).allAcceptedCredentialIDs).toEqual([]);
+    expect(await app.connection.collection('audit_events').countDocuments({ type: 'passkey.removed', memberId: hana.id })).toBe(1);
+
+    const flow = await passkeyPage();
+    const requested = await options(flow, { mode: 'discoverable' });
+    const refused = await verify(flow, hanaKey.authenticate(requested.data as never));
+    expect(refused.data.error_description).toBe(FAILED);
+    expect(refused.data.unknown_credential).toBe(hanaKey.id); // so the page can signal it
+  });
+
+  it('deleting needs a fresh step-up', async () => {
+    const { browser, page } = await account(ken);
+    const id = page.html.querySelector('li.passkey')!.getAttribute('data-credential-id')!;
+    const confirm = await browser.go(`${app.baseUrl}/account/passkeys/${id}/delete`);
+    clock.advanceSeconds(10 * 60 + 1);
+    const redirected = await browser.submit(confirm, `form[action="/account/passkeys/${id}/delete"]`);
+    expect(new URL(redirected.url).pathname).toBe('/account/verify');
+    expect(await app.context.models.passkeys.countDocuments({ _id: id })).toBe(1);
+  });
+});
