@@ -41,6 +41,11 @@ describe('configuration', () => {
     expect(config.secrets).toBeUndefined();
   });
 
+  it('accepts a parent domain as RP ID and Android app origins', () => {
+    const config = loadConfig({ ...production(), ISSUER: 'https://id.example.com', WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: `https://id.example.com,android:apk-key-hash:${'A'.repeat(43)}` });
+    expect(config.webauthn).toEqual({ rpId: 'example.com', rpName: 'JMB', origins: ['https://id.example.com', `android:apk-key-hash:${'A'.repeat(43)}`] });
+  });
+
   it('accepts a complete production configuration', () => {
     const config = loadConfig(production());
     expect(config.secureCookies).toBe(true);
@@ -57,6 +62,9 @@ describe('configuration', () => {
     [{ TRUST_PROXY: 'maybe' }, /^Configuration error: TRUST_PROXY /],
     [{ HMAC_SECRET: 'short' }, /HMAC_SECRET must be at least 32 characters/],
     [{ ISSUER: 'https://id.example.com' }, /TRUST_PROXY must be true when ISSUER is https/],
+    [{ WEBAUTHN_RP_ID: 'example.org' }, /WEBAUTHN_RP_ID must be the issuer's host \(localhost\) or a parent domain of it/],
+    [{ ISSUER: 'http://127.0.0.1:3000' }, /WEBAUTHN_RP_ID must be a domain name/],
+    [{ WEBAUTHN_ORIGINS: 'http://localhost:3000/path' }, /WEBAUTHN_ORIGINS has "http:\/\/localhost:3000\/path"/],
   ])('names the bad variable: %j', (env, message) => {
     expect(problem(env)).toMatch(message);
   });
