@@ -240,10 +240,8 @@ describe('a passkey on a phone (hybrid)', () => {
 describe('a browser without passkeys', () => {
   it('is told so, with the platforms that work, and offered the password', async () => {
     const { context, page } = await newPage();
-    await context.addInitScript(() => {
-      // What a browser without WebAuthn looks like to the page.
-      Object.defineProperty(window, 'PublicKeyCredential', { value: undefined });
-    });
+    // What a browser without WebAuthn looks like to the page.
+    await context.addInitScript({ content: "Object.defineProperty(window, 'PublicKeyCredential', { value: undefined });" });
     const pending = await authorizationUrl(rp);
     await page.goto(pending.url);
     await page.click('a.passkey');
