@@ -24,7 +24,8 @@ import { createMemberModel } from './members/model.js';
 import { createMessenger } from './messaging/messenger.js';
 import { createOtpLibrary } from './otp/library.js';
 import { createOtpModel } from './otp/model.js';
-import { createPasskeyLibrary } from './passkeys/library.js';
+import { createPasskeyLibrary, memberAsOwner } from './passkeys/library.js';
+import type { Member } from './members/model.js';
 import { createPasskeyModels } from './passkeys/model.js';
 import { ensureOidcIndexes } from './oidc/adapter.js';
 import { createProvider } from './oidc/provider.js';
@@ -59,11 +60,13 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   const members = createMembersLibrary({ model: models.members, limiter, hmac, clock, config });
   const messenger = createMessenger(config, clock);
   const otp = createOtpLibrary({ model: models.codes, limiter, hmac, clock, config, messenger, logger, audit });
+  const asOwner = (member: Member | null) => (member ? memberAsOwner(member) : null);
   const passkeys = createPasskeyLibrary({
+    realm: 'member',
     passkeys: models.passkeys,
     challenges: models.challenges,
-    findMember: members.findById,
-    findMemberByNumber: members.findByMembershipNumber,
+    findOwner: async (id) => asOwner(await members.findById(id)),
+    findOwnerByNumber: async (number) => asOwner(await members.findByMembershipNumber(number)),
     config,
     clock,
     hmac,

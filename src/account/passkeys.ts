@@ -6,6 +6,7 @@ import { renderPage } from '../http/render.js';
 import { defaultPasskeyName } from '../interaction/login-passkey.js';
 import { destinationFor } from '../otp/destination.js';
 import { jsonBody, jsonError, jsonOk, parseRegistration } from '../passkeys/http.js';
+import { memberAsOwner } from '../passkeys/library.js';
 import { redirectWithNotice, visit, type AccountVisit } from './guard.js';
 import { checkCode, sendCode, showCodeFlow, type CodeFlow } from './verify.js';
 
@@ -45,7 +46,7 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
         csrf: current.csrf,
         passkeys: await app.passkeys.list(current.member._id),
         formatDate,
-        signals: await app.passkeys.signalsFor(current.member),
+        signals: await app.passkeys.signalsFor(memberAsOwner(current.member)),
         removed: removed || undefined,
         notice: flash ? ctx.state.t(flash as never) : undefined,
         error: view.error,
@@ -104,12 +105,12 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
   };
 
   router.post('/account/passkeys/register/options', ceremony(async (ctx, current) => {
-    jsonOk(ctx, await app.passkeys.registrationOptions(current.member, current.session._id));
+    jsonOk(ctx, await app.passkeys.registrationOptions(memberAsOwner(current.member), current.session._id));
   }));
 
   router.post('/account/passkeys/register/verify', ceremony(async (ctx, current) => {
     const result = await app.passkeys.register({
-      member: current.member,
+      owner: memberAsOwner(current.member),
       binding: current.session._id,
       response: parseRegistration(ctx),
       defaultName: defaultPasskeyName(ctx, app),

@@ -11,6 +11,7 @@ import { requestedAcrValues } from '../oidc/policy.js';
 import { destinationFor } from '../otp/destination.js';
 import { otpErrorMessage, renderCodePage } from '../otp/view.js';
 import { jsonError, jsonOk, parseAuthentication, parseRegistration } from '../passkeys/http.js';
+import { memberAsOwner } from '../passkeys/library.js';
 import { clientName } from './details.js';
 import { loginStepFor } from './otp-step-up.js';
 
@@ -80,7 +81,7 @@ export async function passkeyVerify(ctx: Context, app: AppContext, interaction: 
   const resume = await app.provider.interactionResult(
     ctx.req,
     ctx.res,
-    { login: { accountId: result.member._id, acr: chooseAcr(requested, result.amr), amr: result.amr, remember: false } },
+    { login: { accountId: result.owner.id, acr: chooseAcr(requested, result.amr), amr: result.amr, remember: false } },
     { mergeWithLastSubmission: false },
   );
   // A passkey from another device (e.g. a phone through the 2D barcode): offer one on this device.
@@ -192,14 +193,14 @@ export async function offerRegisterOptions(ctx: Context, app: AppContext, intera
   if (!(await smsIsFresh(app, member, interaction.uid))) {
     return jsonError(ctx, 403, 'passkey.register.expired', { redirect: `${pageUrl(interaction.uid)}/offer/sms` });
   }
-  jsonOk(ctx, await app.passkeys.registrationOptions(member, interaction.uid));
+  jsonOk(ctx, await app.passkeys.registrationOptions(memberAsOwner(member), interaction.uid));
 }
 
 export async function offerRegisterVerify(ctx: Context, app: AppContext, interaction: Interaction): Promise<void> {
   verifyCsrf(ctx, interaction.uid, ctx.get('x-csrf-token'));
   const member = await signedInMember(app, interaction);
   if (!(await smsIsFresh(app, member, interaction.uid))) return jsonError(ctx, 403, 'passkey.register.expired');
-  const result = await app.passkeys.register({ member, binding: interaction.uid, response: parseRegistration(ctx), defaultName: defaultPasskeyName(ctx, app) });
+  const result = await app.passkeys.register({ owner: memberAsOwner(member), binding: interaction.uid, response: parseRegistration(ctx), defaultName: defaultPasskeyName(ctx, app) });
   if (!result.ok) return jsonError(ctx, 400, result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed');
   jsonOk(ctx, { redirect: interaction.returnTo, signals: result.signals });
 }

@@ -15,13 +15,15 @@ import type { Config } from '../config.js';
 import type { Member } from '../members/model.js';
 import type { Hmac } from '../security/hmac.js';
 import { authenticatorName } from './authenticators.js';
-import type { ChallengeModel, Passkey, PasskeyModel } from './model.js';
+import type { ChallengeModel, Passkey, PasskeyModel, PasskeyRealm } from './model.js';
 
 /**
  * Passkey ceremonies (WebAuthn through @simplewebauthn/server): resident key and user
  * verification required, attestation none, the RP ID and origins from configuration and always
- * checked, challenges server-side and single use, the credential checked against the member
+ * checked, challenges server-side and single use, the credential checked against the person
  * being signed in, counters that go backwards refused and recorded.
+ *
+ * One library per realm (members, admins), each with its own collection of credentials.
  */
 const CHALLENGE_TTL_MS = 5 * 60_000;
 // EdDSA, ES256, RS256: fixed, so an authenticator never picks an algorithm this runtime may lack.
@@ -45,14 +47,27 @@ export interface PasskeySignals {
 }
 
 export type AuthenticationResult =
-  | { ok: true; member: Member; passkey: Passkey; amr: string[]; crossDevice: boolean; signals: PasskeySignals }
-  | { ok: false; reason: PasskeyFailure; memberId?: string | undefined; discoverable: boolean };
+  | { ok: true; owner: PasskeyOwner; passkey: Passkey; amr: string[]; crossDevice: boolean; signals: PasskeySignals }
+  | { ok: false; reason: PasskeyFailure; ownerId?: string | undefined; discoverable: boolean };
 
 export type RegistrationResult = { ok: true; passkey: Passkey; signals: PasskeySignals } | { ok: false; reason: PasskeyFailure };
 
-/** The WebAuthn user handle of a member: their opaque id, never the membership number. */
-export const userHandleOf = (member: Member) => Buffer.from(member._id, 'utf8').toString('base64url');
-const displayNameOf = (member: Member) => `${member.familyName} ${member.givenName}`;
+/** Whoever a passkey belongs to, as the ceremonies need to see them. */
+export interface PasskeyOwner {
+  /** Opaque and stable: the WebAuthn user handle (never the membership number). */
+  id: string;
+  /** What the device shows in its passkey list: the membership number, or an admin's e-mail. */
+  userName: string;
+  displayName: string;
+  active: boolean;
+}
+
+export const userHandleOf = (owner: PasskeyOwner) => Buffer.from(owner.id, 'utf8').toString('base64url');
+
+/** A member as a passkey owner. */
+export function memberAsOwner(member: Member): PasskeyOwner {
+  return { id: member._id, userName: member.membershipNumber, displayName: `${member.familyName} ${member.givenName}`, active: member.status === 'active' };
+}
 
 /** Lean reads give BSON Binary for Buffer fields; WebAuthn needs the bytes. */
 function bytesOf(value: unknown): Uint8Array<ArrayBuffer> {
@@ -72,26 +87,30 @@ function challengeOf(response: { response: { clientDataJSON: string } }): string
 }
 
 export function createPasskeyLibrary(deps: {
+  realm: PasskeyRealm;
   passkeys: PasskeyModel;
   challenges: ChallengeModel;
-  findMember: (id: string) => Promise<Member | null>;
-  findMemberByNumber: (number: string) => Promise<Member | null>;
+  findOwner: (id: string) => Promise<PasskeyOwner | null>;
+  /** Members only: sign-in by membership number. */
+  findOwnerByNumber?: (number: string) => Promise<PasskeyOwner | null>;
   config: Config;
   clock: Clock;
   hmac: Hmac;
   audit: AuditRecorder;
 }) {
-  const { passkeys, challenges, config, clock, hmac, audit } = deps;
+  const { realm, passkeys, challenges, config, clock, hmac, audit } = deps;
+  // Audit: a member's events name the member; an admin's name the admin as the actor.
+  const who = (ownerId: string | undefined) => (realm === 'member' ? { memberId: ownerId } : { actor: ownerId ? `admin:${ownerId}` : undefined });
   const { rpId, rpName, origins } = config.webauthn;
 
-  async function storeChallenge(challenge: string, fields: Omit<Parameters<typeof challenges.create>[0] & object, '_id' | 'expiresAt'>) {
-    await challenges.create({ _id: challenge, ...fields, expiresAt: new Date(clock.now().getTime() + CHALLENGE_TTL_MS) });
+  async function storeChallenge(challenge: string, fields: { purpose: 'registration' | 'authentication'; binding: string; ownerId?: string | undefined; decoy?: boolean }) {
+    await challenges.create({ _id: challenge, ...fields, realm, expiresAt: new Date(clock.now().getTime() + CHALLENGE_TTL_MS) });
   }
 
   /** Deleted before anything is verified, so a failed attempt cannot be retried with it. */
   async function consumeChallenge(challenge: string | undefined, purpose: 'registration' | 'authentication', binding: string) {
     if (!challenge) return null;
-    const record = await challenges.findOneAndDelete({ _id: challenge, purpose, binding }).lean();
+    const record = await challenges.findOneAndDelete({ _id: challenge, realm, purpose, binding }).lean();
     if (!record || record.expiresAt.getTime() <= clock.now().getTime()) return null;
     return record;
   }
@@ -110,29 +129,29 @@ export function createPasskeyLibrary(deps: {
     }));
   }
 
-  async function signalsFor(member: Member): Promise<PasskeySignals> {
-    const all = await passkeys.find({ memberId: member._id }, { _id: 1 }).lean();
+  async function signalsFor(owner: PasskeyOwner): Promise<PasskeySignals> {
+    const all = await passkeys.find({ ownerId: owner.id }, { _id: 1 }).lean();
     return {
       rpID: rpId,
-      userID: userHandleOf(member),
+      userID: userHandleOf(owner),
       allAcceptedCredentialIDs: all.map((p) => p._id),
-      userName: member.membershipNumber,
-      userDisplayName: displayNameOf(member),
+      userName: owner.userName,
+      userDisplayName: owner.displayName,
     };
   }
 
   return {
-    list: (memberId: string) => passkeys.find({ memberId }).sort({ createdAt: 1 }).lean<Passkey[]>(),
+    list: (ownerId: string) => passkeys.find({ ownerId }).sort({ createdAt: 1 }).lean<Passkey[]>(),
     signalsFor,
 
-    async registrationOptions(member: Member, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
-      const existing = await passkeys.find({ memberId: member._id }).lean();
+    async registrationOptions(owner: PasskeyOwner, binding: string): Promise<PublicKeyCredentialCreationOptionsJSON> {
+      const existing = await passkeys.find({ ownerId: owner.id }).lean();
       const options = await generateRegistrationOptions({
         rpName,
         rpID: rpId,
-        userName: member.membershipNumber,
-        userID: Buffer.from(member._id, 'utf8'),
-        userDisplayName: displayNameOf(member),
+        userName: owner.userName,
+        userID: Buffer.from(owner.id, 'utf8'),
+        userDisplayName: owner.displayName,
         attestationType: 'none',
         excludeCredentials: existing.map((p) => ({ id: p._id, transports: p.transports as AuthenticatorTransport[] })),
         // No authenticatorAttachment: a phone's passkey may be registered through the QR code.
@@ -140,14 +159,14 @@ export function createPasskeyLibrary(deps: {
         supportedAlgorithmIDs: ALGORITHMS,
         timeout: CHALLENGE_TTL_MS,
       });
-      await storeChallenge(options.challenge, { purpose: 'registration', binding, memberId: member._id });
+      await storeChallenge(options.challenge, { purpose: 'registration', binding, ownerId: owner.id });
       return options;
     },
 
-    async register(input: { member: Member; binding: string; response: RegistrationResponseJSON; defaultName: (aaguid: string) => string }): Promise<RegistrationResult> {
-      const { member, binding, response } = input;
+    async register(input: { owner: PasskeyOwner; binding: string; response: RegistrationResponseJSON; defaultName: (aaguid: string) => string }): Promise<RegistrationResult> {
+      const { owner, binding, response } = input;
       const challenge = await consumeChallenge(challengeOf(response), 'registration', binding);
-      if (!challenge || challenge.memberId !== member._id) return { ok: false, reason: 'challenge' };
+      if (!challenge || challenge.ownerId !== owner.id) return { ok: false, reason: 'challenge' };
       let verification;
       try {
         verification = await verifyRegistrationResponse({
@@ -159,7 +178,7 @@ export function createPasskeyLibrary(deps: {
           supportedAlgorithmIDs: ALGORITHMS,
         });
       } catch (error) {
-        await audit.record({ type: 'passkey.registration_refused', outcome: 'failure', memberId: member._id, detail: { reason: (error as Error).message } });
+        await audit.record({ type: 'passkey.registration_refused', outcome: 'failure', ...who(owner.id), detail: { reason: (error as Error).message } });
         return { ok: false, reason: 'notVerified' };
       }
       if (!verification.verified) return { ok: false, reason: 'notVerified' };
@@ -167,7 +186,7 @@ export function createPasskeyLibrary(deps: {
       const now = clock.now();
       const passkey: Passkey = {
         _id: info.credential.id,
-        memberId: member._id,
+        ownerId: owner.id,
         publicKey: Buffer.from(info.credential.publicKey),
         counter: info.credential.counter,
         transports: response.response.transports ?? [],
@@ -183,8 +202,8 @@ export function createPasskeyLibrary(deps: {
         if ((error as { code?: number }).code === 11000) return { ok: false, reason: 'duplicate' };
         throw error;
       }
-      await audit.record({ type: 'passkey.registered', outcome: 'success', memberId: member._id, detail: { name: passkey.name, deviceType: passkey.deviceType, transports: passkey.transports } });
-      return { ok: true, passkey, signals: await signalsFor(member) };
+      await audit.record({ type: 'passkey.registered', outcome: 'success', ...who(owner.id), detail: { name: passkey.name, deviceType: passkey.deviceType, transports: passkey.transports } });
+      return { ok: true, passkey, signals: await signalsFor(owner) };
     },
 
     /**
@@ -194,13 +213,13 @@ export function createPasskeyLibrary(deps: {
      */
     async authenticationOptions(input: { binding: string; membershipNumber?: string | undefined; hybrid?: boolean }): Promise<PublicKeyCredentialRequestOptionsJSON> {
       let allowCredentials: Array<{ id: string; transports: AuthenticatorTransport[] }> = [];
-      let memberId: string | undefined;
+      let ownerId: string | undefined;
       let decoy = false;
-      if (input.membershipNumber) {
-        const member = await deps.findMemberByNumber(input.membershipNumber);
-        const own = member && member.status === 'active' ? await passkeys.find({ memberId: member._id }).sort({ createdAt: 1 }).lean() : [];
-        if (member && own.length > 0) {
-          memberId = member._id;
+      if (input.membershipNumber && deps.findOwnerByNumber) {
+        const owner = await deps.findOwnerByNumber(input.membershipNumber);
+        const own = owner && owner.active ? await passkeys.find({ ownerId: owner.id }).sort({ createdAt: 1 }).lean() : [];
+        if (owner && own.length > 0) {
+          ownerId = owner.id;
           allowCredentials = own.map((p) => ({ id: p._id, transports: p.transports as AuthenticatorTransport[] }));
         } else {
           decoy = true;
@@ -208,7 +227,7 @@ export function createPasskeyLibrary(deps: {
         }
       }
       const options = await generateAuthenticationOptions({ rpID: rpId, allowCredentials, userVerification: 'required', timeout: CHALLENGE_TTL_MS });
-      await storeChallenge(options.challenge, { purpose: 'authentication', binding: input.binding, memberId, decoy });
+      await storeChallenge(options.challenge, { purpose: 'authentication', binding: input.binding, ownerId, decoy });
       // "Use a passkey on my phone": ask the browser to go straight to the QR code (WebAuthn L3 hints).
       return input.hybrid ? { ...options, hints: ['hybrid'] } : options;
     },
@@ -216,30 +235,30 @@ export function createPasskeyLibrary(deps: {
     async authenticate(input: { binding: string; response: AuthenticationResponseJSON }): Promise<AuthenticationResult> {
       const { response } = input;
       let discoverable = false;
-      const refuse = async (reason: PasskeyFailure, memberId?: string, error?: string): Promise<AuthenticationResult> => {
+      const refuse = async (reason: PasskeyFailure, ownerId?: string, error?: string): Promise<AuthenticationResult> => {
         await audit.record({
-          type: reason === 'counterRegression' ? 'passkey.counter_regression' : 'login.passkey',
+          type: reason === 'counterRegression' ? 'passkey.counter_regression' : realm === 'admin' ? 'admin.login' : 'login.passkey',
           outcome: 'failure',
-          memberId,
+          ...who(ownerId),
           detail: { reason, credential: response.id?.slice(0, 16), ...(error ? { error: error.slice(0, 200) } : {}) },
         });
-        return { ok: false, reason, memberId, discoverable };
+        return { ok: false, reason, ownerId, discoverable };
       };
       const challenge = await consumeChallenge(challengeOf(response), 'authentication', input.binding);
       if (!challenge) return refuse('challenge');
-      discoverable = !challenge.memberId && !challenge.decoy;
+      discoverable = !challenge.ownerId && !challenge.decoy;
       if (challenge.decoy) return refuse('unknownCredential');
       const passkey = await passkeys.findById(response.id).lean<Passkey>();
       if (!passkey) return refuse('unknownCredential');
       // Signing in by number: only that member's credentials. Discoverable: the user handle the
       // authenticator returned must name the credential's owner.
-      if (challenge.memberId && challenge.memberId !== passkey.memberId) return refuse('wrongMember', challenge.memberId);
+      if (challenge.ownerId && challenge.ownerId !== passkey.ownerId) return refuse('wrongMember', challenge.ownerId);
       const handle = response.response.userHandle;
-      if (!challenge.memberId && (!handle || Buffer.from(handle, 'base64url').toString('utf8') !== passkey.memberId)) {
-        return refuse('wrongMember', passkey.memberId);
+      if (!challenge.ownerId && (!handle || Buffer.from(handle, 'base64url').toString('utf8') !== passkey.ownerId)) {
+        return refuse('wrongMember', passkey.ownerId);
       }
-      const member = await deps.findMember(passkey.memberId);
-      if (!member || member.status !== 'active') return refuse('memberInactive', passkey.memberId);
+      const owner = await deps.findOwner(passkey.ownerId);
+      if (!owner || !owner.active) return refuse('memberInactive', passkey.ownerId);
       let verification;
       try {
         verification = await verifyAuthenticationResponse({
@@ -253,31 +272,31 @@ export function createPasskeyLibrary(deps: {
       } catch (error) {
         const message = (error as Error).message;
         // A counter that does not increase means a cloned authenticator (WebAuthn §6.1.1).
-        return refuse(/counter value/i.test(message) ? 'counterRegression' : 'notVerified', member._id, message);
+        return refuse(/counter value/i.test(message) ? 'counterRegression' : 'notVerified', owner.id, message);
       }
-      if (!verification.verified || !verification.authenticationInfo.userVerified) return refuse('notVerified', member._id);
+      if (!verification.verified || !verification.authenticationInfo.userVerified) return refuse('notVerified', owner.id);
       const info = verification.authenticationInfo;
       // Conditional update: two racing uses of one assertion cannot both move the counter.
       const updated = await passkeys.updateOne(
         { _id: passkey._id, counter: passkey.counter },
         { $set: { counter: info.newCounter, lastUsedAt: clock.now(), backedUp: info.credentialBackedUp, deviceType: info.credentialDeviceType } },
       );
-      if (updated.modifiedCount !== 1 && info.newCounter !== 0) return refuse('counterRegression', member._id);
+      if (updated.modifiedCount !== 1 && info.newCounter !== 0) return refuse('counterRegression', owner.id);
       // RFC 8176: swk for a synced (software-held) passkey, hwk for a device-bound one; user for the
       // biometric or PIN check; mfa since possession and that check are two factors.
       const amr = [info.credentialDeviceType === 'multiDevice' ? 'swk' : 'hwk', 'user', 'mfa'];
       const crossDevice = response.authenticatorAttachment === 'cross-platform';
-      await audit.record({ type: 'login.passkey', outcome: 'success', memberId: member._id, detail: { passkey: passkey.name, crossDevice } });
-      return { ok: true, member, passkey, amr, crossDevice, signals: await signalsFor(member) };
+      await audit.record({ type: realm === 'admin' ? 'admin.login' : 'login.passkey', outcome: 'success', ...who(owner.id), detail: { passkey: passkey.name, crossDevice } });
+      return { ok: true, owner, passkey, amr, crossDevice, signals: await signalsFor(owner) };
     },
 
-    async rename(memberId: string, id: string, name: string): Promise<boolean> {
-      const result = await passkeys.updateOne({ _id: id, memberId }, { $set: { name } });
+    async rename(ownerId: string, id: string, name: string): Promise<boolean> {
+      const result = await passkeys.updateOne({ _id: id, ownerId }, { $set: { name } });
       return result.matchedCount === 1;
     },
 
-    async remove(memberId: string, id: string): Promise<Passkey | null> {
-      return passkeys.findOneAndDelete({ _id: id, memberId }).lean<Passkey>();
+    async remove(ownerId: string, id: string): Promise<Passkey | null> {
+      return passkeys.findOneAndDelete({ _id: id, ownerId }).lean<Passkey>();
     },
   };
 }

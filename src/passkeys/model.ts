@@ -1,9 +1,13 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 
-/** A member's passkey (WebAuthn credential). The credential id (base64url) is the key. */
+/**
+ * A passkey (WebAuthn credential); the credential id (base64url) is the key. Members' and admins'
+ * passkeys live in separate collections, so neither can ever stand in for the other.
+ */
 export interface Passkey {
   _id: string;
-  memberId: string;
+  /** The member id, or the admin id in admin_passkeys. */
+  ownerId: string;
   publicKey: Buffer;
   counter: number;
   /** Exactly as the browser reported them at registration; sent back in allowCredentials. */
@@ -19,7 +23,7 @@ export interface Passkey {
 const passkeySchema = new Schema<Passkey>(
   {
     _id: { type: String, required: true },
-    memberId: { type: String, required: true },
+    ownerId: { type: String, required: true },
     publicKey: { type: Buffer, required: true },
     counter: { type: Number, required: true },
     transports: { type: [String], default: [] },
@@ -32,19 +36,22 @@ const passkeySchema = new Schema<Passkey>(
   },
   { collection: 'passkeys', versionKey: false },
 );
-passkeySchema.index({ memberId: 1 });
+passkeySchema.index({ ownerId: 1 });
 
 /**
  * WebAuthn challenges, kept server-side and single use: the challenge itself is the key, so a
  * response is matched to exactly the options it answers. Bound to an interaction (sign-in) or a
  * console session (registration); valid 5 minutes; deleted before the response is verified.
  */
+export type PasskeyRealm = 'member' | 'admin';
+
 export interface Challenge {
   _id: string;
+  realm: PasskeyRealm;
   purpose: 'registration' | 'authentication';
   binding: string;
   /** Registration: who registers. Sign-in by membership number: whose credentials were offered. */
-  memberId?: string | undefined;
+  ownerId?: string | undefined;
   /** Sign-in by an unknown number, or a member without passkeys: nothing can match. */
   decoy?: boolean | undefined;
   expiresAt: Date;
@@ -53,9 +60,10 @@ export interface Challenge {
 const challengeSchema = new Schema<Challenge>(
   {
     _id: { type: String, required: true },
+    realm: { type: String, enum: ['member', 'admin'], required: true },
     purpose: { type: String, enum: ['registration', 'authentication'], required: true },
     binding: { type: String, required: true },
-    memberId: String,
+    ownerId: String,
     decoy: Boolean,
     expiresAt: { type: Date, required: true },
   },
@@ -66,9 +74,10 @@ challengeSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 export type PasskeyModel = Model<Passkey>;
 export type ChallengeModel = Model<Challenge>;
 
-export function createPasskeyModels(connection: Connection): { passkeys: PasskeyModel; challenges: ChallengeModel } {
+export function createPasskeyModels(connection: Connection): { passkeys: PasskeyModel; adminPasskeys: PasskeyModel; challenges: ChallengeModel } {
   return {
     passkeys: connection.model<Passkey>('Passkey', passkeySchema),
+    adminPasskeys: connection.model<Passkey>('AdminPasskey', passkeySchema.clone(), 'admin_passkeys'),
     challenges: connection.model<Challenge>('WebAuthnChallenge', challengeSchema),
   };
 }

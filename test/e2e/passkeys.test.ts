@@ -140,7 +140,7 @@ describe('a passkey on this device', () => {
     const [credential] = await authenticator.credentials();
     expect(credential?.isResidentCredential).toBe(true);
     const stored = await app.context.models.passkeys.findById(toBase64url(credential!.credentialId)).lean();
-    expect(stored).toMatchObject({ memberId: member.id, transports: ['internal'] });
+    expect(stored).toMatchObject({ ownerId: member.id, transports: ['internal'] });
     await signOutOfAccount(page);
   });
 
@@ -183,7 +183,7 @@ describe('a passkey on this device', () => {
     await page.click('form[action$="/delete"] button');
     await page.waitForURL(`${app.baseUrl}/account/passkeys`);
     await page.waitForSelector('[data-passkey-signals][data-signalled="true"]');
-    expect(await app.context.models.passkeys.countDocuments({ memberId: member.id })).toBe(0);
+    expect(await app.context.models.passkeys.countDocuments({ ownerId: member.id })).toBe(0);
     // The Signal API told the authenticator to forget it.
     expect(await authenticator.credentials()).toHaveLength(0);
 
@@ -210,7 +210,7 @@ describe('a passkey on a phone (hybrid)', () => {
     await addAuthenticator(context, page, 'hybrid');
     await openAccount(page, member);
     await registerPasskey(page, member);
-    const [stored] = await app.context.models.passkeys.find({ memberId: member.id }).lean();
+    const [stored] = await app.context.models.passkeys.find({ ownerId: member.id }).lean();
     expect(stored!.transports).toContain('hybrid');
     await signOutOfAccount(page);
     await context.clearCookies();

@@ -117,7 +117,7 @@ describe('registering a passkey', () => {
     expect(result.data.signals).toMatchObject({ rpID: 'localhost', allAcceptedCredentialIDs: [hanaKey.id], userName: hana.number });
 
     const stored = await app.context.models.passkeys.findById(hanaKey.id).lean();
-    expect(stored).toMatchObject({ memberId: hana.id, transports: ['hybrid', 'internal'], deviceType: 'singleDevice', backedUp: false, aaguid: '00000000-0000-0000-0000-000000000000', counter: 0 });
+    expect(stored).toMatchObject({ ownerId: hana.id, transports: ['hybrid', 'internal'], deviceType: 'singleDevice', backedUp: false, aaguid: '00000000-0000-0000-0000-000000000000', counter: 0 });
     expect(stored!.name).toMatch(/^Passkey \(/);
     const list = await browser.go(`${app.baseUrl}/account/passkeys`);
     expect(textOf(list, '[role=status]')).toBe('Your passkey has been added.');
@@ -145,7 +145,7 @@ describe('registering a passkey', () => {
     const refused = await postJson(browser, `${app.baseUrl}/account/passkeys/register/options`, {}, csrf);
     expect(refused.status).toBe(403);
     expect(refused.data.redirect).toBe('/account/passkeys/sms');
-    expect(await app.context.models.passkeys.countDocuments({ memberId: ken.id })).toBe(0);
+    expect(await app.context.models.passkeys.countDocuments({ ownerId: ken.id })).toBe(0);
   });
 
   it('tells a member without a mobile number how to get one', async () => {
@@ -176,7 +176,7 @@ describe('registering a passkey', () => {
       expect(refused.status).toBe(400);
       expect(refused.data.error_description).toBe('The passkey could not be created. Please try again.');
     }
-    expect(await app.context.models.passkeys.countDocuments({ memberId: ken.id })).toBe(0);
+    expect(await app.context.models.passkeys.countDocuments({ ownerId: ken.id })).toBe(0);
     kenKey = new SoftAuthenticator(app.baseUrl);
     expect((await register(browser, page, kenKey)).status).toBe(200);
   });
@@ -240,7 +240,7 @@ describe('signing in with a passkey', () => {
     const done = await postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/register/verify`, { response: laptop.register(created.data as never) }, csrf);
     expect(done.status).toBe(200);
     expect((await finish(flow, done.data.redirect, flow.pending)).claims()!.sub).toBe(ken.id);
-    expect(await app.context.models.passkeys.countDocuments({ memberId: ken.id })).toBe(3);
+    expect(await app.context.models.passkeys.countDocuments({ ownerId: ken.id })).toBe(3);
   });
 });
 
