@@ -87,6 +87,11 @@ const defaultsSchema = z.object({
     refreshTokenSeconds: positiveInt,
     authorizationCodeSeconds: positiveInt,
     grantSeconds: positiveInt,
+    /** Bounds for the lifetimes an admin may set per relying app. */
+    accessTokenMinSeconds: positiveInt,
+    accessTokenMaxSeconds: positiveInt,
+    refreshTokenMinSeconds: positiveInt,
+    refreshTokenMaxSeconds: positiveInt,
   }),
 });
 export type Defaults = z.infer<typeof defaultsSchema>;

@@ -20,14 +20,14 @@ import {
   showPasskeyLogin,
 } from './login-passkey.js';
 import { showLogin, submitLogin } from './login-password.js';
-import { loginStepFor, sendStepUpCode, showStepUp, verifyStepUpCode } from './otp-step-up.js';
+import { clientOf, loginStepFor, sendStepUpCode, showStepUp, verifyStepUpCode } from './otp-step-up.js';
 
 type Step = (ctx: Context, app: AppContext, interaction: Interaction) => Promise<void>;
 
 /** What the member sees for each prompt oidc-provider stops at, in the order the policy asks. */
 const pages: Record<string, Step> = {
   login: async (ctx, app, interaction) => {
-    switch (loginStepFor(interaction)) {
+    switch (loginStepFor(interaction, await clientOf(app, interaction))) {
       case 'otp':
         return showStepUp(ctx, app, interaction);
       case 'passkey':

@@ -6,14 +6,12 @@ import { AppError } from '../http/errors.js';
 import { renderPage } from '../http/render.js';
 import { parseMembershipNumber } from '../members/library.js';
 import type { Member } from '../members/model.js';
-import { chooseAcr } from '../oidc/acr.js';
-import { requestedAcrValues } from '../oidc/policy.js';
 import { destinationFor } from '../otp/destination.js';
 import { otpErrorMessage, renderCodePage } from '../otp/view.js';
 import { jsonError, jsonOk, parseAuthentication, parseRegistration } from '../passkeys/http.js';
 import { memberAsOwner } from '../passkeys/library.js';
 import { clientName } from './details.js';
-import { loginStepFor } from './otp-step-up.js';
+import { acrFor, clientOf, loginStepFor } from './otp-step-up.js';
 
 /**
  * Step: sign in with a passkey (seed 000). "Login with passkey" → membership number → the
@@ -23,8 +21,8 @@ import { loginStepFor } from './otp-step-up.js';
  */
 const pageUrl = (uid: string) => `/interaction/${uid}/passkey`;
 
-function passkeyLoginAllowed(interaction: Interaction): boolean {
-  const step = loginStepFor(interaction);
+async function passkeyLoginAllowed(app: AppContext, interaction: Interaction): Promise<boolean> {
+  const step = loginStepFor(interaction, await clientOf(app, interaction));
   return interaction.prompt.name === 'login' && !interaction.result?.login && (step === 'password' || step === 'passkey');
 }
 
@@ -34,7 +32,7 @@ function ceremonyTexts(ctx: Context) {
 }
 
 export async function showPasskeyLogin(ctx: Context, app: AppContext, interaction: Interaction): Promise<void> {
-  if (!passkeyLoginAllowed(interaction)) throw new AppError('error.interactionExpired', { detail: 'passkey page outside the login step' });
+  if (!(await passkeyLoginAllowed(app, interaction))) throw new AppError('error.interactionExpired', { detail: 'passkey page outside the login step' });
   await renderPage(ctx, 'interaction/passkey', {
     uid: interaction.uid,
     csrf: csrfToken(ctx, interaction.uid),
@@ -46,7 +44,7 @@ export async function showPasskeyLogin(ctx: Context, app: AppContext, interactio
 /** POST /interaction/:uid/passkey/options (JSON) */
 export async function passkeyOptions(ctx: Context, app: AppContext, interaction: Interaction): Promise<void> {
   verifyCsrf(ctx, interaction.uid, ctx.get('x-csrf-token'));
-  if (!passkeyLoginAllowed(interaction)) return jsonError(ctx, 400, 'error.interactionExpired');
+  if (!(await passkeyLoginAllowed(app, interaction))) return jsonError(ctx, 400, 'error.interactionExpired');
   const limit = await app.limiter.hit(`passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`, app.config.passkey.optionsPerIpPerHour, 3600);
   if (!limit.allowed) return jsonError(ctx, 429, 'passkey.error.tooMany');
   const body = (ctx.request.body ?? {}) as { mode?: unknown; membershipNumber?: unknown };
@@ -69,7 +67,7 @@ export async function passkeyOptions(ctx: Context, app: AppContext, interaction:
 /** POST /interaction/:uid/passkey/verify (JSON) */
 export async function passkeyVerify(ctx: Context, app: AppContext, interaction: Interaction): Promise<void> {
   verifyCsrf(ctx, interaction.uid, ctx.get('x-csrf-token'));
-  if (!passkeyLoginAllowed(interaction)) return jsonError(ctx, 400, 'error.interactionExpired');
+  if (!(await passkeyLoginAllowed(app, interaction))) return jsonError(ctx, 400, 'error.interactionExpired');
   const response = parseAuthentication(ctx);
   const result = await app.passkeys.authenticate({ binding: interaction.uid, response });
   if (!result.ok) {
@@ -77,11 +75,10 @@ export async function passkeyVerify(ctx: Context, app: AppContext, interaction: 
     const signal = result.reason === 'unknownCredential' && result.discoverable ? { unknown_credential: response.id, rp_id: app.config.webauthn.rpId } : {};
     return jsonError(ctx, 400, 'passkey.error.failed', signal);
   }
-  const requested = requestedAcrValues(interaction.params as Record<string, unknown>);
   const resume = await app.provider.interactionResult(
     ctx.req,
     ctx.res,
-    { login: { accountId: result.owner.id, acr: chooseAcr(requested, result.amr), amr: result.amr, remember: false } },
+    { login: { accountId: result.owner.id, acr: acrFor(interaction, await clientOf(app, interaction), result.amr), amr: result.amr, remember: false } },
     { mergeWithLastSubmission: false },
   );
   // A passkey from another device (e.g. a phone through the 2D barcode): offer one on this device.

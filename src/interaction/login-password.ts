@@ -8,9 +8,8 @@ import { renderPage } from '../http/render.js';
 import { padResponse } from '../http/timing.js';
 import { parseMembershipNumber } from '../members/library.js';
 import { normaliseMembershipNumber } from '../members/membership-number.js';
-import { chooseAcr, parseAcrValues } from '../oidc/acr.js';
 import { clientName } from './details.js';
-import { loginStepFor } from './otp-step-up.js';
+import { acrFor, clientOf, loginStepFor } from './otp-step-up.js';
 
 const form = z.object({
   _csrf: z.string().optional(),
@@ -47,7 +46,8 @@ export async function submitLogin(ctx: Context, app: AppContext, interaction: In
   const body = form.safeParse(ctx.request.body ?? {});
   if (!body.success) throw new AppError('error.badRequest', { detail: 'login form shape' });
   verifyCsrf(ctx, interaction.uid, body.data._csrf);
-  if (interaction.prompt.name !== 'login' || loginStepFor(interaction) !== 'password') {
+  const client = await clientOf(app, interaction);
+  if (interaction.prompt.name !== 'login' || loginStepFor(interaction, client) !== 'password') {
     throw new AppError('error.interactionExpired', { detail: 'password posted outside the password step' });
   }
   const t = ctx.state.t;
@@ -92,7 +92,7 @@ export async function submitLogin(ctx: Context, app: AppContext, interaction: In
     {
       login: {
         accountId: result.member._id,
-        acr: chooseAcr(parseAcrValues(interaction.params.acr_values), amr),
+        acr: acrFor(interaction, client, amr),
         amr,
         // auth_time is left to oidc-provider's own clock, which its max_age checks use.
         remember: false,

@@ -1,12 +1,12 @@
 import type { Context } from 'koa';
-import type { Interaction } from 'oidc-provider';
+import type { Client, Interaction } from 'oidc-provider';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { csrfToken, verifyCsrf } from '../http/csrf.js';
 import { AppError } from '../http/errors.js';
 import type { Member } from '../members/model.js';
-import { ACR, chooseAcr } from '../oidc/acr.js';
-import { ACR_CHECK, requestedAcrValues } from '../oidc/policy.js';
+import { ACR, chooseAcr, satisfies } from '../oidc/acr.js';
+import { ACR_CHECK, acrRequirement, isAdminConsole } from '../oidc/policy.js';
 import { destinationFor } from '../otp/destination.js';
 import { otpErrorMessage, renderCodePage } from '../otp/view.js';
 import { clientName } from './details.js';
@@ -16,23 +16,36 @@ import { clientName } from './details.js';
  * level (acr_values) and the session does not have it. The code goes to the member's
  * notification destination and is bound to this interaction.
  */
-export type LoginStep = 'password' | 'otp' | 'passkey' | 'unavailable';
+export type LoginStep = 'password' | 'otp' | 'passkey' | 'admin' | 'unavailable';
 
 /**
- * Which step the login prompt needs. A new login starts with the password page (which also
- * offers passkeys), or the passkey page when the app prefers that level; an existing session is
- * asked only for what it lacks, in the app's order of preference.
+ * Which step the login prompt needs. The admin console has its own (an admin's passkey). A new
+ * login starts with the password page (which also offers passkeys), or the passkey page when the
+ * app requires or prefers that level; an existing session is asked only for what it lacks: the
+ * app's minimum level first, then its first preference.
  */
-export function loginStepFor(interaction: Interaction): LoginStep {
-  const requested = requestedAcrValues(interaction.params as Record<string, unknown>);
+export function loginStepFor(interaction: Interaction, client: Client | undefined): LoginStep {
+  if (isAdminConsole(client)) return 'admin';
+  const requirement = acrRequirement(interaction.params as Record<string, unknown>, client);
+  const order = [...requirement.required, ...requirement.anyOf];
   const newLogin = !interaction.session?.accountId || interaction.prompt.reasons.some((reason) => reason !== ACR_CHECK);
-  if (newLogin) return requested[0] === ACR.passkey ? 'passkey' : 'password';
-  for (const value of requested) {
-    if (value === ACR.otp) return 'otp';
-    if (value === ACR.passkey) return 'passkey';
-    if (value === ACR.password) return 'password';
-  }
+  if (newLogin) return order[0] === ACR.passkey ? 'passkey' : 'password';
+  const amr = interaction.session?.amr ?? [];
+  const next = requirement.required.find((value) => !satisfies(value, amr)) ?? requirement.anyOf[0];
+  if (next === ACR.otp) return 'otp';
+  if (next === ACR.passkey) return 'passkey';
+  if (next === ACR.password) return 'password';
   return 'unavailable';
+}
+
+/** The acr to report for a login in this interaction (see chooseAcr). */
+export function acrFor(interaction: Interaction, client: Client | undefined, amr: readonly string[]): string {
+  const requirement = acrRequirement(interaction.params as Record<string, unknown>, client);
+  return chooseAcr([...requirement.required, ...requirement.anyOf], amr);
+}
+
+export function clientOf(app: AppContext, interaction: Interaction): Promise<Client | undefined> {
+  return app.provider.Client.find(String(interaction.params.client_id));
 }
 
 async function memberOf(app: AppContext, interaction: Interaction): Promise<Member> {
@@ -66,8 +79,8 @@ export async function showStepUp(ctx: Context, app: AppContext, interaction: Int
 
 const form = z.object({ _csrf: z.string().optional(), code: z.string().max(64).optional() });
 
-function stepUpOnly(interaction: Interaction): void {
-  if (interaction.prompt.name !== 'login' || loginStepFor(interaction) !== 'otp') {
+async function stepUpOnly(app: AppContext, interaction: Interaction): Promise<void> {
+  if (interaction.prompt.name !== 'login' || loginStepFor(interaction, await clientOf(app, interaction)) !== 'otp') {
     throw new AppError('error.interactionExpired', { detail: 'one-time password posted outside the step-up' });
   }
 }
@@ -75,7 +88,7 @@ function stepUpOnly(interaction: Interaction): void {
 export async function sendStepUpCode(ctx: Context, app: AppContext, interaction: Interaction): Promise<void> {
   const body = form.safeParse(ctx.request.body ?? {});
   verifyCsrf(ctx, interaction.uid, body.success ? body.data._csrf : undefined);
-  stepUpOnly(interaction);
+  await stepUpOnly(app, interaction);
   const member = await memberOf(app, interaction);
   const destination = destinationFor(member, 'step-up', app.config);
   if (!destination.ok) return showStepUp(ctx, app, interaction);
@@ -100,7 +113,7 @@ export async function sendStepUpCode(ctx: Context, app: AppContext, interaction:
 export async function verifyStepUpCode(ctx: Context, app: AppContext, interaction: Interaction): Promise<void> {
   const body = form.safeParse(ctx.request.body ?? {});
   verifyCsrf(ctx, interaction.uid, body.success ? body.data._csrf : undefined);
-  stepUpOnly(interaction);
+  await stepUpOnly(app, interaction);
   const member = await memberOf(app, interaction);
   const result = await app.otp.verify({ memberId: member._id, purpose: 'step-up', binding: interaction.uid, code: body.success ? body.data.code : undefined, ip: ctx.ip });
   if (!result.ok) {
@@ -111,11 +124,10 @@ export async function verifyStepUpCode(ctx: Context, app: AppContext, interactio
   const primary = previous.filter((method) => method !== 'otp' && method !== 'sms' && method !== 'mfa');
   // RFC 8176: otp, plus sms when it came by text message; mfa when it adds to another factor.
   const amr = [...new Set([...primary, 'otp', ...(result.channel === 'sms' ? ['sms'] : []), ...(primary.length > 0 ? ['mfa'] : [])])];
-  const requested = (interaction.prompt.details as { acr_values?: string[] }).acr_values ?? [];
   const redirectTo = await app.provider.interactionResult(
     ctx.req,
     ctx.res,
-    { login: { accountId: member._id, acr: chooseAcr(requested, amr), amr, remember: false } },
+    { login: { accountId: member._id, acr: acrFor(interaction, await clientOf(app, interaction), amr), amr, remember: false } },
     { mergeWithLastSubmission: false },
   );
   ctx.status = 303;
