@@ -8,6 +8,7 @@
  * --kind web     confidential server-side app (client_secret_basic)
  * --kind native  public mobile/desktop app, PKCE (custom scheme, claimed https or loopback redirects)
  * --kind spa     public browser app, PKCE
+ * --kind service machine client of the admin API (client credentials), with --admin-role viewer|editor
  */
 import { parseArgs } from 'node:util';
 import { run, UsageError, withAppContext } from './lib/context.js';
@@ -25,6 +26,7 @@ run(async () => {
         'id-token-alg': { type: 'string' },
         'client-id': { type: 'string' },
         scope: { type: 'string' },
+        'admin-role': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -32,16 +34,17 @@ run(async () => {
   }
   if (!values.name) throw new UsageError('--name is required');
   if (!values.kind) throw new UsageError('--kind is required (web, native or spa)');
-  if (!values['redirect-uri']?.length) throw new UsageError('--redirect-uri is required (repeat it for several)');
+  if (values.kind !== 'service' && !values['redirect-uri']?.length) throw new UsageError('--redirect-uri is required (repeat it for several)');
   const input = {
     name: values.name,
     kind: values.kind as 'web',
-    redirectUris: values['redirect-uri'],
+    redirectUris: values['redirect-uri'] ?? [],
     postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
     firstParty: values['first-party'],
     idTokenSigningAlg: values['id-token-alg'] as 'RS256' | undefined,
     clientId: values['client-id'],
     scope: values.scope,
+    adminRole: values['admin-role'] as 'viewer' | undefined,
   };
   await withAppContext(async (app) => {
     const created = await app.clients.create(input);
@@ -59,6 +62,7 @@ run(async () => {
           post_logout_redirect_uris: m.post_logout_redirect_uris,
           id_token_signed_response_alg: m.id_token_signed_response_alg,
           first_party: m.first_party,
+          ...(m.admin_role ? { admin_role: m.admin_role, admin_api: `${app.config.issuer}/api/admin` } : {}),
           discovery: `${app.config.issuer}/.well-known/openid-configuration`,
         },
         null,

@@ -4,6 +4,8 @@ import mount from 'koa-mount';
 import serve from 'koa-static';
 import type { Connection } from 'mongoose';
 import type { Clock } from './clock.js';
+import { adminAsOwner, createAdminLibrary } from './admin/library.js';
+import { createAdminModels } from './admin/model.js';
 import { createAuditModel } from './audit/model.js';
 import { createAuditRecorder } from './audit/recorder.js';
 import { ACCOUNT_CLIENT_ID, registerAccountRoutes } from './account/index.js';
@@ -51,6 +53,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     audit: createAuditModel(connection),
     consoleSessions: createConsoleSessionModel(connection),
     ...createPasskeyModels(connection),
+    ...createAdminModels(connection),
   };
   const rateLimits = createRateLimitModel(connection);
   await Promise.all([...Object.values(models).map((model) => model.createIndexes()), rateLimits.createIndexes(), ensureOidcIndexes(connection)]);
@@ -72,8 +75,22 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     hmac,
     audit,
   });
-  const provider = createProvider({ config, secrets, connection, clock, logger, members, hmac });
-  const clients = createClientsLibrary({ provider, hmac, allowHttpLocalhost: config.env !== 'production' });
+  const admins = createAdminLibrary({ admins: models.admins, enrolments: models.adminEnrolments, hmac, clock, issuer: config.issuer });
+  const adminPasskeys = createPasskeyLibrary({
+    realm: 'admin',
+    passkeys: models.adminPasskeys,
+    challenges: models.challenges,
+    findOwner: async (id) => {
+      const admin = await admins.findById(id);
+      return admin ? adminAsOwner(admin) : null;
+    },
+    config,
+    clock,
+    hmac,
+    audit,
+  });
+  const provider = createProvider({ config, secrets, connection, clock, logger, members, admins, hmac });
+  const clients = createClientsLibrary({ provider, hmac, connection, config });
   const runtime: AppContext['runtime'] = {};
   const accountSecret = await clients.ensureInternal({
     clientId: ACCOUNT_CLIENT_ID,
@@ -88,7 +105,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     localUrl: () => runtime.localUrl,
   });
   const consoles = { sessions: createConsoleSessions(models.consoleSessions, clock), accountRp };
-  return { config, secrets, logger, clock, connection, hmac, limiter, models, members, provider, clients, audit, messenger, otp, passkeys, consoles, runtime };
+  return { config, secrets, logger, clock, connection, hmac, limiter, models, members, provider, clients, audit, messenger, otp, passkeys, admins, adminPasskeys, consoles, runtime };
 }
 
 /** The HTTP application: our pages and routes first, oidc-provider's protocol endpoints last. */

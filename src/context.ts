@@ -1,5 +1,7 @@
 import type { Connection } from 'mongoose';
 import type Provider from 'oidc-provider';
+import type { AdminLibrary } from './admin/library.js';
+import type { AdminEnrolmentModel, AdminModel } from './admin/model.js';
 import type { AuditModel } from './audit/model.js';
 import type { AuditRecorder } from './audit/recorder.js';
 import type { ClientsLibrary } from './clients/library.js';
@@ -30,12 +32,20 @@ export interface AppContext {
   connection: Connection;
   hmac: Hmac;
   limiter: RateLimiter;
-  models: { members: MemberModel; codes: OtpModel; audit: AuditModel; consoleSessions: ConsoleSessionModel; passkeys: PasskeyModel; challenges: ChallengeModel };
+  models: { members: MemberModel; codes: OtpModel; audit: AuditModel; consoleSessions: ConsoleSessionModel;
+    passkeys: PasskeyModel;
+    adminPasskeys: PasskeyModel;
+    challenges: ChallengeModel;
+    admins: AdminModel;
+    adminEnrolments: AdminEnrolmentModel;
+  };
   members: MembersLibrary;
   audit: AuditRecorder;
   messenger: Messenger;
   otp: OtpLibrary;
   passkeys: PasskeyLibrary;
+  admins: AdminLibrary;
+  adminPasskeys: PasskeyLibrary;
   consoles: { sessions: ConsoleSessions; accountRp: ConsoleRelyingParty };
   /** Set once the server listens: where this process can reach itself over loopback. */
   runtime: { localUrl?: string | undefined };

@@ -1,6 +1,7 @@
 import type { Account, AccountClaims, FindAccount } from 'oidc-provider';
 import type { Member } from '../members/model.js';
 import type { MembersLibrary } from '../members/library.js';
+import { isAdminAccount, type AdminLibrary } from '../admin/library.js';
 
 /** Claims a relying app may receive, filtered by oidc-provider according to the granted scopes. */
 export function memberClaims(member: Member): AccountClaims {
@@ -19,9 +20,16 @@ export function memberClaims(member: Member): AccountClaims {
   };
 }
 
-/** A locked member has no account as far as the protocol is concerned: sessions and tokens stop working. */
-export function createFindAccount(members: MembersLibrary): FindAccount {
+/**
+ * A locked member (or a disabled admin) has no account as far as the protocol is concerned:
+ * sessions and tokens stop working.
+ */
+export function createFindAccount(members: MembersLibrary, admins: AdminLibrary): FindAccount {
   return async (_ctx, sub): Promise<Account | undefined> => {
+    if (isAdminAccount(sub)) {
+      const admin = await admins.findActiveByAccountId(sub);
+      return admin ? { accountId: sub, claims: () => ({ sub, name: admin.name, email: admin.email }) } : undefined;
+    }
     const member = await members.findById(sub);
     if (!member || member.status !== 'active') return undefined;
     return {

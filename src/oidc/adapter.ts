@@ -48,10 +48,11 @@ function modelFor(connection: Connection, name: string): Model<Stored> {
   );
   schema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
   if (GRANTABLE.has(name) || name === 'Grant') schema.index({ 'payload.grantId': 1 });
+  if (GRANTABLE.has(name) || name === 'Grant' || name === 'ClientCredentials') schema.index({ 'payload.clientId': 1 });
+  if (GRANTABLE.has(name)) schema.index({ 'payload.accountId': 1 });
   if (name === 'Session') schema.index({ 'payload.uid': 1 }, { unique: true });
   if (name === 'DeviceCode') schema.index({ 'payload.userCode': 1 }, { unique: true, sparse: true });
   if (name === 'Session' || name === 'Grant') schema.index({ 'payload.accountId': 1 });
-  if (name === 'Grant') schema.index({ 'payload.clientId': 1 });
   return connection.model<Stored>(modelName, schema);
 }
 
@@ -83,7 +84,10 @@ export function createAdapterFactory(
         await model.updateOne({ _id: id }, expiresIn ? { $set: update } : { $set: update, $unset: { expiresAt: 1 } }, { upsert: true });
       },
       async find(id) {
-        return live(await model.findById(id).lean<Stored>());
+        const payload = live(await model.findById(id).lean<Stored>());
+        // A disabled relying app does not exist as far as the protocol is concerned.
+        if (name === 'Client' && payload?.disabled === true) return undefined;
+        return payload;
       },
       async findByUid(uid) {
         return live(await model.findOne({ 'payload.uid': uid }).lean<Stored>());

@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import type { Config, Secrets } from '../config.js';
 import type { Logger } from '../log.js';
@@ -9,9 +9,18 @@ import type { Hmac } from '../security/hmac.js';
 import { createFindAccount } from './account.js';
 import { ACR_VALUES } from './acr.js';
 import { createAdapterFactory } from './adapter.js';
-import { CLIENT_METADATA_PROPERTIES, validateExtraClientMetadata, isFirstParty } from './client-metadata.js';
+import {
+  accessTokenTtlOf,
+  adminRoleOf,
+  CLIENT_METADATA_PROPERTIES,
+  isFirstParty,
+  refreshTokenTtlOf,
+  validateExtraClientMetadata,
+} from './client-metadata.js';
+import { clientIdFactory, REGISTRATION_POLICY, registrationPolicy } from './registration.js';
+import { isAdminAccount, type AdminLibrary } from '../admin/library.js';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.js';
-import { interactionPolicy } from './policy.js';
+import { interactionPolicy, isAdminConsole } from './policy.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -20,8 +29,13 @@ export interface ProviderDeps {
   clock: Clock;
   logger: Logger;
   members: MembersLibrary;
+  admins: AdminLibrary;
   hmac: Hmac;
 }
+
+/** The admin API as an OAuth resource server: tokens for it carry admin:read and/or admin:write. */
+export const adminApiResource = (issuer: string) => `${issuer}/api/admin`;
+export const ADMIN_SCOPES = { viewer: 'admin:read', editor: 'admin:read admin:write' } as const;
 
 export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'membership'];
 
@@ -29,30 +43,45 @@ export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 
  * First-party apps (the airline's own sites and apps, flagged by an admin) never show the consent
  * page: the member is already their customer. The grant is made here with what they asked for.
  */
-async function loadExistingGrant(ctx: KoaContextWithOIDC) {
-  const { oidc } = ctx;
-  const client = oidc.client!;
-  const grantId = (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session!.grantIdFor(client.clientId);
-  const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
-  if (!isFirstParty(client)) return existing;
-  const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId: oidc.session!.accountId! });
-  grant.addOIDCScope(oidc.requestParamOIDCScopes ? [...oidc.requestParamOIDCScopes].join(' ') : 'openid');
-  if (oidc.claims?.id_token) grant.addOIDCClaims(Object.keys(oidc.claims.id_token));
-  if (oidc.claims?.userinfo) grant.addOIDCClaims(Object.keys(oidc.claims.userinfo));
-  for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
-    grant.addResourceScope(indicator, (server as { scope?: string }).scope ?? '');
-  }
-  await grant.save();
-  return grant;
+function loadExistingGrant(admins: AdminLibrary) {
+  return async (ctx: KoaContextWithOIDC) => {
+    const { oidc } = ctx;
+    const client = oidc.client!;
+    const accountId = oidc.session!.accountId!;
+    const grantId = (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session!.grantIdFor(client.clientId);
+    const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
+    if (!isFirstParty(client)) return existing;
+    const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId });
+    grant.addOIDCScope(oidc.requestParamOIDCScopes ? [...oidc.requestParamOIDCScopes].join(' ') : 'openid');
+    if (oidc.claims?.id_token) grant.addOIDCClaims(Object.keys(oidc.claims.id_token));
+    if (oidc.claims?.userinfo) grant.addOIDCClaims(Object.keys(oidc.claims.userinfo));
+    for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
+      let scope = (server as { scope?: string }).scope ?? '';
+      // The console's token for the admin API carries what the admin's role allows, no more.
+      if (isAdminConsole(client)) {
+        const admin = isAdminAccount(accountId) ? await admins.findActiveByAccountId(accountId) : null;
+        scope = admin ? ADMIN_SCOPES[admin.role] : '';
+      }
+      if (scope) grant.addResourceScope(indicator, scope);
+    }
+    await grant.save();
+    return grant;
+  };
+}
+
+/** A lifetime an admin set for the app, kept within the configured bounds. */
+function bounded(value: number | undefined, fallback: number, min: number, max: number): number {
+  return value === undefined ? fallback : Math.min(max, Math.max(min, value));
 }
 
 export function createProvider(deps: ProviderDeps): Provider {
-  const { config, secrets, connection, clock, members, hmac } = deps;
+  const { config, secrets, connection, clock, members, admins, hmac } = deps;
+  const adminApi = adminApiResource(config.issuer);
   const ttl = config.ttl;
   const configuration: Configuration = {
     // Client secrets are stored as keyed hashes, whoever registers the client.
     adapter: createAdapterFactory(connection, clock, (name, payload) => (name === 'Client' ? hashClientSecret(payload, hmac) : payload)),
-    findAccount: createFindAccount(members),
+    findAccount: createFindAccount(members, admins),
     jwks: secrets.jwks as unknown as Configuration['jwks'],
     cookies: {
       keys: secrets.cookieKeys,
@@ -103,19 +132,47 @@ export function createProvider(deps: ProviderDeps): Provider {
       userinfo: { enabled: true },
       rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
       claimsParameter: { enabled: true },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // The admin console and admin service clients get tokens for the admin API by default.
+        defaultResource: async (_ctx, client, oneOf) => oneOf ?? (isAdminConsole(client) || adminRoleOf(client) ? adminApi : undefined),
+        useGrantedResource: async () => true,
+        getResourceServerInfo: async (_ctx, resource, client) => {
+          if (resource !== adminApi) throw new errors.InvalidTarget('unknown resource');
+          const role = adminRoleOf(client);
+          if (!isAdminConsole(client) && !role) throw new errors.InvalidTarget('this client may not use the admin API');
+          return {
+            audience: adminApi,
+            scope: isAdminConsole(client) ? ADMIN_SCOPES.editor : ADMIN_SCOPES[role!],
+            accessTokenFormat: 'opaque',
+            accessTokenTTL: 15 * 60,
+          };
+        },
+      },
+      registration: {
+        enabled: true,
+        initialAccessToken: true,
+        issueRegistrationAccessToken: true,
+        idFactory: clientIdFactory,
+        policies: { [REGISTRATION_POLICY]: registrationPolicy(config.env !== 'production') },
+      },
+      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
     },
     interactions: {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       policy: interactionPolicy(),
     },
-    loadExistingGrant,
+    loadExistingGrant: loadExistingGrant(admins),
     // OIDC Core 11 drops offline_access unless the request carries prompt=consent. The airline's own
     // apps never show consent, so they get refresh tokens whenever they are allowed the grant.
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || isFirstParty(client)),
     renderError,
     ttl: {
-      AccessToken: ttl.accessTokenSeconds,
+      AccessToken: (_ctx, token, client) =>
+        token.resourceServer?.accessTokenTTL ?? bounded(accessTokenTtlOf(client), ttl.accessTokenSeconds, ttl.accessTokenMinSeconds, ttl.accessTokenMaxSeconds),
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 10 * 60,
       AuthorizationCode: ttl.authorizationCodeSeconds,
       IdToken: ttl.idTokenSeconds,
       Interaction: ttl.interactionSeconds,
@@ -125,7 +182,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         // A rotated public-client token keeps the lifetime of the chain it belongs to.
         const rotated = ctx?.oidc?.entities.RotatedRefreshToken;
         if (rotated && client.clientAuthMethod === 'none') return rotated.remainingTTL;
-        return ttl.refreshTokenSeconds;
+        return bounded(refreshTokenTtlOf(client), ttl.refreshTokenSeconds, ttl.refreshTokenMinSeconds, ttl.refreshTokenMaxSeconds);
       },
     },
   };
