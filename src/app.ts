@@ -4,10 +4,12 @@ import mount from 'koa-mount';
 import serve from 'koa-static';
 import type { Connection } from 'mongoose';
 import type { Clock } from './clock.js';
+import { registerAdminApi } from './admin/api/routes.js';
 import { adminAsOwner, createAdminLibrary } from './admin/library.js';
 import { createAdminModels } from './admin/model.js';
 import { createAuditModel } from './audit/model.js';
 import { createAuditRecorder } from './audit/recorder.js';
+import { trackRequestOrigin } from './audit/request-context.js';
 import { ACCOUNT_CLIENT_ID, registerAccountRoutes } from './account/index.js';
 import { createClientsLibrary } from './clients/library.js';
 import { createConsoleRelyingParty } from './console/relying-party.js';
@@ -31,6 +33,7 @@ import type { Member } from './members/model.js';
 import { createPasskeyModels } from './passkeys/model.js';
 import { ensureOidcIndexes } from './oidc/adapter.js';
 import { createProvider } from './oidc/provider.js';
+import { registrationSecrets } from './oidc/registration-secrets.js';
 import { join } from 'node:path';
 import { projectRoot, publicDir } from './paths.js';
 import { createHmacs } from './security/hmac.js';
@@ -91,6 +94,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   });
   const provider = createProvider({ config, secrets, connection, clock, logger, members, admins, hmac });
   const clients = createClientsLibrary({ provider, hmac, connection, config });
+  watchProvider(provider, { audit, logger, clients });
   const runtime: AppContext['runtime'] = {};
   const accountSecret = await clients.ensureInternal({
     clientId: ACCOUNT_CLIENT_ID,
@@ -108,6 +112,24 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   return { config, secrets, logger, clock, connection, hmac, limiter, models, members, provider, clients, audit, messenger, otp, passkeys, admins, adminPasskeys, consoles, runtime };
 }
 
+/**
+ * What oidc-provider does on its own that belongs in the audit trail or the log: dynamic
+ * registrations (RFC 7591/7592; a deleted registration's grants and tokens are revoked too) and
+ * server errors it turned into error responses.
+ */
+function watchProvider(provider: AppContext['provider'], deps: { audit: AppContext['audit']; logger: Logger; clients: AppContext['clients'] }): void {
+  const { audit, logger, clients } = deps;
+  const record = (type: string, clientId: string, name?: unknown) =>
+    void audit.record({ type, outcome: 'success', clientId, actor: 'dynamic-registration', detail: name ? { name: String(name) } : undefined });
+  provider.on('registration_create.success', (_ctx, client) => record('client.created', client.clientId, client.clientName));
+  provider.on('registration_update.success', (_ctx, client) => record('client.changed', client.clientId, client.clientName));
+  provider.on('registration_delete.success', (_ctx, client) => {
+    record('client.deleted', client.clientId);
+    clients.revokeAll(client.clientId).catch((error: unknown) => logger.error({ err: error }, 'could not revoke a deleted client’s tokens'));
+  });
+  provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oidc-provider server error'));
+}
+
 /** The HTTP application: our pages and routes first, oidc-provider's protocol endpoints last. */
 export function createApp(context: AppContext): Koa {
   const { config, logger, provider } = context;
@@ -115,6 +137,7 @@ export function createApp(context: AppContext): Koa {
   const app = new Koa({ keys: context.secrets.cookieKeys, proxy: config.trustProxy });
   app.silent = true;
 
+  app.use(trackRequestOrigin());
   app.use(securityHeaders({ hsts: config.secureCookies }));
   const staticOptions = { maxage: config.env === 'production' ? 3600_000 : 0, gzip: false, brotli: false };
   app.use(mount('/static', serve(publicDir, staticOptions)));
@@ -127,8 +150,10 @@ export function createApp(context: AppContext): Koa {
   registerSiteRoutes(router, context);
   registerInteractionRoutes(router, context);
   registerAccountRoutes(router, context);
+  registerAdminApi(router, context);
   registerOutboxRoutes(router, context);
   app.use(router.routes());
+  app.use(registrationSecrets(context.connection, context.hmac));
   app.use(mount(provider));
   return app;
 }

@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { AuditEvent, AuditModel } from './model.js';
+import { currentRequestOrigin } from './request-context.js';
 
 export type AuditInput = Omit<AuditEvent, '_id' | 'at' | 'expiresAt' | 'ip' | 'userAgent'> & { ctx?: Context | undefined };
 
@@ -18,11 +19,12 @@ export function createAuditRecorder(deps: { model: AuditModel; clock: Clock; log
   return {
     async record({ ctx, ...event }) {
       const at = clock.now();
+      const origin = currentRequestOrigin();
       const entry = {
         ...event,
         at,
-        ip: ctx?.ip,
-        userAgent: ctx?.get('user-agent')?.slice(0, 300) || undefined,
+        ip: ctx?.ip ?? origin?.ip,
+        userAgent: (ctx?.get('user-agent')?.slice(0, 300) || undefined) ?? origin?.userAgent,
         expiresAt: new Date(at.getTime() + retentionDays * 86_400_000),
       };
       logger.info({ audit: event.type, outcome: event.outcome, member: event.memberId, client: event.clientId, detail: event.detail }, 'audit');

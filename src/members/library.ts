@@ -52,6 +52,8 @@ export interface MembersLibrary {
   /** Chooses where one-time passwords go; SMS only with a verified number in an SMS country. */
   setNotificationChannel(memberId: string, channel: NotificationChannel): Promise<ChangeResult>;
   authenticateWithPassword(input: { membershipNumber: string; password: string; ip: string }): Promise<PasswordLoginResult>;
+  /** Lifts a temporary login lockout (an admin unlocking a member). */
+  clearLoginFailures(membershipNumber: string): Promise<void>;
 }
 
 /** Validates a typed membership number; throws an AppError naming what is wrong with it. */
@@ -126,6 +128,8 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
         }
       }
     },
+
+    clearLoginFailures: (membershipNumber) => limiter.reset(failuresKey(membershipNumber)),
 
     async changeEmail(memberId, address) {
       const previous = await model.findById(memberId).lean<Member>();
