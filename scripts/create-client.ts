@@ -48,6 +48,7 @@ run(async () => {
   };
   await withAppContext(async (app) => {
     const created = await app.clients.create(input);
+    await app.audit.record({ type: 'client.created', outcome: 'success', clientId: created.clientId, actor: 'command', detail: { name: input.name, kind: input.kind } });
     const m = created.metadata;
     process.stdout.write(
       JSON.stringify(

@@ -48,6 +48,7 @@ run(async () => {
       membershipNumber: values['membership-number'],
       password,
     });
+    await app.audit.record({ type: 'member.created', outcome: 'success', memberId: member._id, actor: 'command' });
     const { passwordHash: _omit, ...shown } = member;
     process.stdout.write(JSON.stringify({ ...shown, ...(generated ? { initialPassword: generated } : {}) }, null, 2) + '\n');
   });

@@ -5,6 +5,7 @@ import serve from 'koa-static';
 import type { Connection } from 'mongoose';
 import type { Clock } from './clock.js';
 import { registerAdminApi } from './admin/api/routes.js';
+import { registerAdminConsole } from './admin/console/index.js';
 import { adminAsOwner, createAdminLibrary } from './admin/library.js';
 import { createAdminModels } from './admin/model.js';
 import { createAuditModel } from './audit/model.js';
@@ -32,6 +33,8 @@ import { createPasskeyLibrary, memberAsOwner } from './passkeys/library.js';
 import type { Member } from './members/model.js';
 import { createPasskeyModels } from './passkeys/model.js';
 import { ensureOidcIndexes } from './oidc/adapter.js';
+import { ACR } from './oidc/acr.js';
+import { ADMIN_CONSOLE_CLIENT_ID } from './oidc/policy.js';
 import { createProvider } from './oidc/provider.js';
 import { registrationSecrets } from './oidc/registration-secrets.js';
 import { join } from 'node:path';
@@ -108,7 +111,21 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     client: { clientId: ACCOUNT_CLIENT_ID, secret: accountSecret, callbackPath: '/account/callback', postLogoutPath: '/account/signed-out', cookiePath: '/account', scope: 'openid' },
     localUrl: () => runtime.localUrl,
   });
-  const consoles = { sessions: createConsoleSessions(models.consoleSessions, clock), accountRp };
+  const adminSecret = await clients.ensureInternal({
+    clientId: ADMIN_CONSOLE_CLIENT_ID,
+    name: 'Admin console',
+    redirectUri: `${config.issuer}/admin/callback`,
+    postLogoutRedirectUri: `${config.issuer}/admin/signed-out`,
+    scope: 'openid',
+    // The provider itself asks for the passkey level: no other sign-in can open the console.
+    minAcr: ACR.passkey,
+  });
+  const adminRp = createConsoleRelyingParty({
+    config,
+    client: { clientId: ADMIN_CONSOLE_CLIENT_ID, secret: adminSecret, callbackPath: '/admin/callback', postLogoutPath: '/admin/signed-out', cookiePath: '/admin', scope: 'openid admin:read admin:write' },
+    localUrl: () => runtime.localUrl,
+  });
+  const consoles = { sessions: createConsoleSessions(models.consoleSessions, clock), accountRp, adminRp };
   return { config, secrets, logger, clock, connection, hmac, limiter, models, members, provider, clients, audit, messenger, otp, passkeys, admins, adminPasskeys, consoles, runtime };
 }
 
@@ -137,7 +154,7 @@ export function createApp(context: AppContext): Koa {
   const app = new Koa({ keys: context.secrets.cookieKeys, proxy: config.trustProxy });
   app.silent = true;
 
-  app.use(trackRequestOrigin());
+  app.use(trackRequestOrigin(context.hmac.digest('internal-client', 'console-origin')));
   app.use(securityHeaders({ hsts: config.secureCookies }));
   const staticOptions = { maxage: config.env === 'production' ? 3600_000 : 0, gzip: false, brotli: false };
   app.use(mount('/static', serve(publicDir, staticOptions)));
@@ -151,6 +168,7 @@ export function createApp(context: AppContext): Koa {
   registerInteractionRoutes(router, context);
   registerAccountRoutes(router, context);
   registerAdminApi(router, context);
+  registerAdminConsole(router, context);
   registerOutboxRoutes(router, context);
   app.use(router.routes());
   app.use(registrationSecrets(context.connection, context.hmac));

@@ -46,7 +46,7 @@ export interface AppContext {
   passkeys: PasskeyLibrary;
   admins: AdminLibrary;
   adminPasskeys: PasskeyLibrary;
-  consoles: { sessions: ConsoleSessions; accountRp: ConsoleRelyingParty };
+  consoles: { sessions: ConsoleSessions; accountRp: ConsoleRelyingParty; adminRp: ConsoleRelyingParty };
   /** Set once the server listens: where this process can reach itself over loopback. */
   runtime: { localUrl?: string | undefined };
   provider: Provider;

@@ -48,7 +48,7 @@ async function init(root) {
     window.location.assign(result.data.redirect);
   }
 
-  if (await browserSupportsWebAuthnAutofill()) run({ mode: 'autofill' }, true);
+  if (root.querySelector('input[autocomplete$="webauthn"]') && (await browserSupportsWebAuthnAutofill())) run({ mode: 'autofill' }, true);
   if (autofillOnly) return;
 
   root.querySelector('[data-passkey-form]')?.addEventListener('submit', (event) => {

@@ -71,12 +71,12 @@ export function createAdminLibrary(deps: { admins: AdminModel; enrolments: Admin
     },
 
     /** The admin an enrolment token belongs to, while it is valid. */
-    async enrolmentAdmin(token: string): Promise<{ admin: Admin; binding: string } | null> {
+    async enrolmentAdmin(token: string): Promise<{ admin: Admin; binding: string; expiresAt: Date } | null> {
       if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
       const enrolment = await enrolments.findById(hashOf(token)).lean();
       if (!enrolment || enrolment.expiresAt.getTime() <= clock.now().getTime()) return null;
       const admin = await admins.findById(enrolment.adminId).lean<Admin>();
-      return admin && admin.status !== 'disabled' ? { admin, binding: `enrol:${enrolment._id}` } : null;
+      return admin && admin.status !== 'disabled' ? { admin, binding: `enrol:${enrolment._id}`, expiresAt: enrolment.expiresAt } : null;
     },
 
     /** Uses the link up and activates the admin (once: the token is deleted atomically). */

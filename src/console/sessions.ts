@@ -8,13 +8,15 @@ import type { Clock } from '../clock.js';
  * browser holds only a random id in a signed, HttpOnly cookie scoped to the console's path.
  * A session ends after 30 idle minutes or 12 hours, whichever comes first.
  */
-export type ConsoleName = 'account';
+export type ConsoleName = 'account' | 'admin';
 
 export interface ConsoleSession {
   _id: string;
   console: ConsoleName;
   subject: string;
   idToken: string;
+  /** The admin console's access token for the admin API. */
+  accessToken?: string | undefined;
   /** When the member last completed the console's one-time-password step-up. */
   stepUpAt?: Date | undefined;
   /** Values a multi-step change carries between pages (e.g. the new e-mail address). */
@@ -35,6 +37,7 @@ const schema = new Schema<ConsoleSession>(
     console: { type: String, required: true },
     subject: { type: String, required: true },
     idToken: { type: String, required: true },
+    accessToken: String,
     stepUpAt: Date,
     pending: { type: Schema.Types.Mixed },
     flash: String,
@@ -56,13 +59,14 @@ export function createConsoleSessions(model: ConsoleSessionModel, clock: Clock) 
   const cookieOf = (name: ConsoleName) => ({ name: `jmb_${name}`, path: `/${name}` });
 
   return {
-    async create(ctx: Context, name: ConsoleName, data: { subject: string; idToken: string }): Promise<ConsoleSession> {
+    async create(ctx: Context, name: ConsoleName, data: { subject: string; idToken: string; accessToken?: string }): Promise<ConsoleSession> {
       const now = clock.now();
       const session: ConsoleSession = {
         _id: randomBytes(24).toString('base64url'),
         console: name,
         subject: data.subject,
         idToken: data.idToken,
+        accessToken: data.accessToken,
         createdAt: now,
         expiresAt: new Date(now.getTime() + IDLE_MS),
         absoluteExpiresAt: new Date(now.getTime() + ABSOLUTE_MS),
@@ -85,7 +89,7 @@ export function createConsoleSessions(model: ConsoleSessionModel, clock: Clock) 
       return { ...session, expiresAt };
     },
 
-    async update(id: string, set: Partial<Pick<ConsoleSession, 'stepUpAt' | 'pending' | 'flash'>>, unset: Array<'pending' | 'flash' | 'stepUpAt'> = []): Promise<void> {
+    async update(id: string, set: Partial<Pick<ConsoleSession, 'stepUpAt' | 'pending' | 'flash' | 'accessToken'>>, unset: Array<'pending' | 'flash' | 'stepUpAt'> = []): Promise<void> {
       await model.updateOne({ _id: id }, { $set: set, ...(unset.length ? { $unset: Object.fromEntries(unset.map((k) => [k, 1])) } : {}) });
     },
 

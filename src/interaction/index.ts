@@ -7,6 +7,7 @@ import { AppError } from '../http/errors.js';
 import { jsonBody } from '../passkeys/http.js';
 import { abortInteraction, showConsent, submitConsent } from './consent.js';
 import { loadInteraction } from './details.js';
+import { adminPasskeyOptions, adminPasskeyVerify, showAdminLogin } from './login-admin.js';
 import {
   checkOfferSms,
   offerRegisterOptions,
@@ -32,6 +33,8 @@ const pages: Record<string, Step> = {
         return showStepUp(ctx, app, interaction);
       case 'passkey':
         return showPasskeyLogin(ctx, app, interaction);
+      case 'admin':
+        return showAdminLogin(ctx, app, interaction);
       case 'unavailable':
         return refuseUnavailableLevel(ctx, app, interaction);
       default:
@@ -80,6 +83,8 @@ export function registerInteractionRoutes(router: Router, app: AppContext): void
   router.post('/interaction/:uid/otp/send', run(sendStepUpCode));
   router.post('/interaction/:uid/otp/verify', run(verifyStepUpCode));
 
+  router.post('/interaction/:uid/admin/options', run(adminPasskeyOptions, json));
+  router.post('/interaction/:uid/admin/verify', run(adminPasskeyVerify, json));
   router.get('/interaction/:uid/passkey', run(showPasskeyLogin));
   router.post('/interaction/:uid/passkey/options', run(passkeyOptions, json));
   router.post('/interaction/:uid/passkey/verify', run(passkeyVerify, json));
