@@ -43,7 +43,7 @@ export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 
  * First-party apps (the airline's own sites and apps, flagged by an admin) never show the consent
  * page: the member is already their customer. The grant is made here with what they asked for.
  */
-function loadExistingGrant(admins: AdminLibrary) {
+function loadExistingGrant() {
   return async (ctx: KoaContextWithOIDC) => {
     const { oidc } = ctx;
     const client = oidc.client!;
@@ -56,12 +56,7 @@ function loadExistingGrant(admins: AdminLibrary) {
     if (oidc.claims?.id_token) grant.addOIDCClaims(Object.keys(oidc.claims.id_token));
     if (oidc.claims?.userinfo) grant.addOIDCClaims(Object.keys(oidc.claims.userinfo));
     for (const [indicator, server] of Object.entries(oidc.resourceServers ?? {})) {
-      let scope = (server as { scope?: string }).scope ?? '';
-      // The console's token for the admin API carries what the admin's role allows, no more.
-      if (isAdminConsole(client)) {
-        const admin = isAdminAccount(accountId) ? await admins.findActiveByAccountId(accountId) : null;
-        scope = admin ? ADMIN_SCOPES[admin.role] : '';
-      }
+      const scope = (server as { scope?: string }).scope;
       if (scope) grant.addResourceScope(indicator, scope);
     }
     await grant.save();
@@ -138,13 +133,20 @@ export function createProvider(deps: ProviderDeps): Provider {
         // The admin console and admin service clients get tokens for the admin API by default.
         defaultResource: async (_ctx, client, oneOf) => oneOf ?? (isAdminConsole(client) || adminRoleOf(client) ? adminApi : undefined),
         useGrantedResource: async () => true,
-        getResourceServerInfo: async (_ctx, resource, client) => {
+        getResourceServerInfo: async (ctx, resource, client) => {
           if (resource !== adminApi) throw new errors.InvalidTarget('unknown resource');
-          const role = adminRoleOf(client);
-          if (!isAdminConsole(client) && !role) throw new errors.InvalidTarget('this client may not use the admin API');
+          let role = adminRoleOf(client);
+          if (isAdminConsole(client)) {
+            // The console's token carries what the signed-in admin's role allows, no more.
+            const { session, entities } = ctx.oidc;
+            const accountId = session?.accountId ?? entities.AuthorizationCode?.accountId ?? entities.RefreshToken?.accountId;
+            const admin = isAdminAccount(accountId) ? await admins.findActiveByAccountId(accountId!) : null;
+            role = admin?.role ?? 'viewer';
+          }
+          if (!role) throw new errors.InvalidTarget('this client may not use the admin API');
           return {
             audience: adminApi,
-            scope: isAdminConsole(client) ? ADMIN_SCOPES.editor : ADMIN_SCOPES[role!],
+            scope: ADMIN_SCOPES[role],
             accessTokenFormat: 'opaque',
             accessTokenTTL: 15 * 60,
           };
@@ -163,7 +165,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       url: (_ctx, interaction) => `/interaction/${interaction.uid}`,
       policy: interactionPolicy(),
     },
-    loadExistingGrant: loadExistingGrant(admins),
+    loadExistingGrant: loadExistingGrant(),
     // OIDC Core 11 drops offline_access unless the request carries prompt=consent. The airline's own
     // apps never show consent, so they get refresh tokens whenever they are allowed the grant.
     issueRefreshToken: async (_ctx, client, code) =>

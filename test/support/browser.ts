@@ -118,10 +118,23 @@ export class Browser {
 export function findForm(page: Page, selector: string): Form {
   const element = page.html.querySelector(selector);
   if (!element) throw new Error(`no form ${selector} on ${page.url} (status ${page.status}):\n${page.body.slice(0, 2000)}`);
+  // What a browser would submit: inputs (checkboxes and radios only when checked), textareas,
+  // and the selected option of each select.
   const fields: Record<string, string> = {};
   for (const input of element.querySelectorAll('input')) {
     const name = input.getAttribute('name');
-    if (name) fields[name] = input.getAttribute('value') ?? '';
+    const type = input.getAttribute('type');
+    if (!name || ((type === 'checkbox' || type === 'radio') && !input.hasAttribute('checked'))) continue;
+    fields[name] = input.getAttribute('value') ?? (type === 'checkbox' ? 'on' : '');
+  }
+  for (const textarea of element.querySelectorAll('textarea')) {
+    const name = textarea.getAttribute('name');
+    if (name) fields[name] = textarea.text.replace(/^\n/, '');
+  }
+  for (const select of element.querySelectorAll('select')) {
+    const name = select.getAttribute('name');
+    const option = select.querySelector('option[selected]') ?? select.querySelector('option');
+    if (name && option) fields[name] = option.getAttribute('value') ?? option.text;
   }
   return { action: element.getAttribute('action') ?? page.url, method: element.getAttribute('method') ?? 'get', fields };
 }
