@@ -1,3 +1,4 @@
+import { translator } from '../i18n/index.js';
 import type { MemberModel } from './model.js';
 import { checkEmail } from './email.js';
 import { isValidMembershipNumber, normaliseMembershipNumber } from './membership-number.js';
@@ -25,6 +26,7 @@ export interface ImportResult {
   unchanged: number;
 }
 
+const english = translator('en');
 const REQUIRED = ['membership_number', 'family_name', 'given_name', 'country'];
 const OPTIONAL = ['email', 'phone', 'notification', 'locale', 'password_hash'];
 
@@ -109,13 +111,13 @@ export function validateRows(text: string): { rows: Row[]; problems: ImportProbl
     let email: string | undefined;
     if (value('email')) {
       const check = checkEmail(value('email'));
-      if (check.problems.length) problem('email', check.problems.join(', '));
+      if (check.problems.length) problem('email', check.problems.map((key) => english(key)).join(' '));
       else email = check.address;
     }
     let phone: string | undefined;
     if (value('phone')) {
       const result = normalisePhone(value('phone'));
-      if ('problem' in result) problem('phone', result.problem);
+      if ('problem' in result) problem('phone', english(result.problem));
       else phone = result.e164;
     }
     const notification = (value('notification') || (email ? 'email' : 'sms')) as 'email' | 'sms';

@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { secretsAsEnv } from '../../src/security/keys.js';
+import { startTestApp, testSecrets, uniqueDbName, type TestApp } from '../support/app.js';
+
+/**
+ * The operator commands under scripts/, run as a newcomer would run them (as processes, against
+ * the same database as a running provider): clear errors and a non-zero status on failure.
+ */
+let app: TestApp;
+const dbName = uniqueDbName('commands');
+const dir = mkdtempSync(join(tmpdir(), 'jmb-commands-'));
+
+function envOf(lines: string): Record<string, string> {
+  return Object.fromEntries(lines.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).replace(/^'|'$/g, '')]));
+}
+
+function command(script: string, args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const uri = new URL(process.env.TEST_MONGODB_URI!);
+  uri.pathname = `/${dbName}`;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', `scripts/${script}.ts`, ...args], {
+      env: { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'test', ISSUER: app.issuer, MONGODB_URI: uri.href, LOG_LEVEL: 'silent', ...envOf(secretsAsEnv(testSecrets())) },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdin.end(stdin ?? '');
+    child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+beforeAll(async () => {
+  app = await startTestApp({ dbName });
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+describe('create-admin', () => {
+  it('creates an admin and prints a one-time enrolment link', async () => {
+    const result = await command('create-admin', ['--email', 'Ops@Example.jp', '--name', 'Ops', '--role', 'viewer']);
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as { admin: { email: string; status: string }; enrolment_link: string };
+    expect(out.admin).toMatchObject({ email: 'ops@example.jp', status: 'pending' });
+    expect(out.enrolment_link).toMatch(new RegExp(`^${app.issuer}/admin/enrol/[A-Za-z0-9_-]{43}$`));
+    expect((await fetch(out.enrolment_link)).status).toBe(200);
+  });
+
+  it.each([
+    [['--name', 'X', '--role', 'editor'], /--email is required/],
+    [['--email', 'x@example.jp', '--name', 'X', '--role', 'boss'], /--role must be viewer or editor/],
+    [['--email', 'ops@example.jp', '--name', 'Again', '--role', 'editor'], /email: is already an admin/],
+  ])('refuses %j clearly', async (args, message) => {
+    const result = await command('create-admin', args);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
+
+describe('create-client', () => {
+  it('registers a service client for the admin API and prints its secret once', async () => {
+    const result = await command('create-client', ['--name', 'Nightly report', '--kind', 'service', '--admin-role', 'viewer']);
+    expect(result.code).toBe(0);
+    const out = JSON.parse(result.stdout) as Record<string, string>;
+    expect(out).toMatchObject({ kind: 'service', admin_role: 'viewer', admin_api: `${app.issuer}/api/admin` });
+    expect(out.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('refuses a bad redirect URI with the reason', async () => {
+    const result = await command('create-client', ['--name', 'Bad', '--kind', 'web', '--redirect-uri', 'http://example.com/cb']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Error: redirectUris: http:\/\/example\.com\/cb must use https/);
+  });
+});
+
+describe('import-members', () => {
+  const header = 'membership_number,family_name,given_name,country,email,phone,notification,locale';
+
+  it('reports every bad row with its line number and imports nothing', async () => {
+    const file = join(dir, 'bad.csv');
+    writeFileSync(
+      file,
+      [
+        header,
+        '123456782,山田,太郎,JP,taro@example.jp,090-1234-5678,sms,ja',
+        '123456789,Bad,Check,JP,bad@example.jp,,email,en',
+        '100000009,"Quoted, Name",X,JP,ab..cd@example.jp,,email,en',
+        '100000017,Dup,Number,JP,taro@example.jp,,email,en',
+        '100000025,No,Country,Japan,,,email,en',
+      ].join('\n'),
+    );
+    const result = await command('import-members', [file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}:3: membership_number must be 9 digits whose last is the check digit`);
+    expect(result.stderr).toContain(`${file}:4: email The part before the @ must not contain consecutive periods (..).`);
+    expect(result.stderr).toContain(`${file}:5: email is also on line 2`);
+    expect(result.stderr).toContain(`${file}:6: country must be an ISO 3166-1 alpha-2 code such as JP`);
+    expect(result.stderr).toContain(`${file}:6: notification email needs an e-mail address`);
+    expect(result.stderr).toMatch(/nothing was imported/);
+    expect(await app.connection.collection('members').countDocuments()).toBe(0);
+  });
+
+  it('imports valid rows, and a second run changes nothing', async () => {
+    const file = join(dir, 'good.csv');
+    writeFileSync(file, [header, '123456782,山田,太郎,JP,taro@example.jp,090-1234-5678,sms,ja', '100000009,"Smith, Jr.",Anna,GB,anna@example.co.uk,,email,en', ''].join('\r\n'));
+    const first = await command('import-members', [file]);
+    expect(first.code).toBe(0);
+    expect(JSON.parse(first.stdout)).toEqual({ created: 2, updated: 0, unchanged: 0 });
+    const second = await command('import-members', [file]);
+    expect(JSON.parse(second.stdout)).toEqual({ created: 0, updated: 0, unchanged: 2 });
+    const anna = await app.context.members.findByMembershipNumber('100000009');
+    expect(anna).toMatchObject({ familyName: 'Smith, Jr.', countryOfResidence: 'GB', email: 'anna@example.co.uk' });
+    writeFileSync(file, [header, '100000009,Smith,Anna,GB,anna@example.co.uk,,email,en'].join('\n'));
+    expect(JSON.parse((await command('import-members', [file])).stdout)).toEqual({ created: 0, updated: 1, unchanged: 0 });
+  });
+
+  it('refuses a conflict with another member in the database', async () => {
+    const file = join(dir, 'conflict.csv');
+    writeFileSync(file, [header, '100000017,Other,Person,JP,taro@example.jp,,email,ja'].join('\n'));
+    const result = await command('import-members', [file]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}:2: email belongs to member 123456782`);
+  });
+});
