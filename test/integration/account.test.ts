@@ -216,6 +216,8 @@ describe('registering a mobile number for SMS (the four steps)', () => {
     const saved = await browser.submit(step4, 'form[action="/account/notification"]', { channel: 'sms' });
     expect(textOf(saved, '[role=status]')).toBe('Your notification destination has been saved.');
     expect((await member(taro.id)).notificationChannel).toBe('sms');
+    expect(await app.connection.collection('audit_events').findOne({ type: 'profile.notification_changed', memberId: taro.id })).toMatchObject({ detail: { from: 'email', to: 'sms' } });
+    expect(await app.connection.collection('audit_events').findOne({ type: 'profile.phone_changed', memberId: taro.id })).toMatchObject({ detail: { from: null, to: '***-****-1357' } });
 
     // The next step-up goes by SMS.
     const next = await signIn(taro);

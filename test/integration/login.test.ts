@@ -132,6 +132,14 @@ describe('the login page', () => {
       page = await submitLogin(browser, page, { membershipNumber: number, password });
       expect(page.status).toBe(429);
     }
+    const audit = app.connection.collection('audit_events');
+    expect(await audit.countDocuments({ type: 'login.locked_out', outcome: 'failure' })).toBeGreaterThanOrEqual(2);
+    expect(await audit.findOne({ type: 'login.password', outcome: 'failure', 'detail.reason': 'invalid' })).toMatchObject({
+      ip: expect.any(String),
+      userAgent: expect.any(String),
+      clientId: expect.any(String),
+      detail: { membershipNumber: expect.stringMatching(/^\d{9}$/) },
+    });
     clock.advanceSeconds(15 * 60 + 1);
     const { browser, page } = await openLogin();
     const after = await submitLogin(browser, page, { membershipNumber, password });

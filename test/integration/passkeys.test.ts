@@ -195,6 +195,7 @@ describe('signing in with a passkey', () => {
     expect(claims.acr).toBe(ACR.passkey);
     expect(claims.amr).toEqual(['hwk', 'user', 'mfa']);
     expect((await app.context.models.passkeys.findById(hanaKey.id).lean())!.lastUsedAt).toBeInstanceOf(Date);
+    expect(await app.connection.collection('audit_events').findOne({ type: 'login.passkey', outcome: 'success', memberId: hana.id })).toMatchObject({ ip: expect.any(String) });
   });
 
   it('with a discoverable passkey: the user handle names the member', async () => {

@@ -94,6 +94,10 @@ describe('the OTP level for relying apps', () => {
     expect(claims.acr).toBe(ACR.otp);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
     expect(claims.auth_time).toBeGreaterThanOrEqual(before);
+    const trail = await app.connection.collection('audit_events').find({ memberId: claims.sub }).sort({ at: 1 }).toArray();
+    expect(trail.map((e) => e.type)).toEqual(['login.password', 'otp.sent', 'otp.verified']);
+    expect(trail[1]!.detail).toEqual({ purpose: 'step-up', channel: 'email', to: 'm***@example.jp' });
+    expect(JSON.stringify(trail)).not.toContain(people.email.email);
   });
 
   it('goes by SMS to a verified mobile number of a member in Japan, through the Vonage API', async () => {
