@@ -38,10 +38,13 @@ export function loginStepFor(interaction: Interaction, client: Client | undefine
   return 'unavailable';
 }
 
-/** The acr to report for a login in this interaction (see chooseAcr). */
+/**
+ * The acr to report for a login in this interaction: one the app asked for in acr_values if the
+ * login meets it (OIDC Core 3.1.2.1), else the app's minimum level, else the strongest reached.
+ */
 export function acrFor(interaction: Interaction, client: Client | undefined, amr: readonly string[]): string {
   const requirement = acrRequirement(interaction.params as Record<string, unknown>, client);
-  return chooseAcr([...requirement.required, ...requirement.anyOf], amr);
+  return chooseAcr([...requirement.anyOf, ...requirement.required], amr);
 }
 
 export function clientOf(app: AppContext, interaction: Interaction): Promise<Client | undefined> {

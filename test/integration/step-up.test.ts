@@ -156,6 +156,22 @@ describe('the OTP level for relying apps', () => {
     expect((await finish(ok, again)).claims()!.acr).toBe(ACR.otp);
   });
 
+  it('is required by an app whose minimum level is the OTP one, whatever it asks for', async () => {
+    const strict = await app.context.clients.create({ name: 'Award booking', kind: 'web', redirectUris: [REDIRECT], firstParty: true, minAcr: ACR.otp });
+    const strictRp = await discoverRp(app.issuer, { ...strict, redirectUri: REDIRECT });
+    const browser = new Browser();
+    browser.headers['accept-language'] = 'en';
+    const pending = await authorizationUrl(strictRp, { acr_values: ACR.password });
+    const login = await browser.go(pending.url, { stopAt: isCallback });
+    const page = await browser.submit(login, 'form[action$="/login"]', { membershipNumber: people.email.number, password }, { stopAt: isCallback });
+    expect(textOf(page, 'h1')).toBe('One-time password');
+    const entry = await send(browser, page);
+    const done = await enter(browser, entry, mailCode(people.email.email));
+    const tokens = await exchangeCode(strictRp, done.url, pending);
+    expect(tokens.claims()!.acr).toBe(ACR.password);
+    expect(tokens.claims()!.amr).toContain('otp');
+  });
+
   it('reports the password level when the app accepts either', async () => {
     const { page, pending } = await passwordStep(people.email.number, { acr_values: `${ACR.password} ${ACR.otp}` });
     expect((await finish(page, pending)).claims()!.acr).toBe(ACR.password);
