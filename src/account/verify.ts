@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { AppContext } from '../context.js';
 import type { OtpPurpose } from '../otp/model.js';
-import type { IssueResult } from '../otp/library.js';
+import { issueRequestFor, type IssueResult } from '../otp/library.js';
 import { destinationFor } from '../otp/destination.js';
 import { otpErrorMessage, renderCodePage } from '../otp/view.js';
 import { accountReturnPath, visit, type AccountVisit } from './guard.js';
@@ -49,16 +49,16 @@ export async function sendCode(ctx: Context, app: AppContext, current: AccountVi
     await showCodeFlow(ctx, app, current, flow);
     return undefined;
   }
-  const result = await app.otp.issue({
-    memberId: current.member._id,
-    memberName: `${current.member.familyName} ${current.member.givenName}`,
-    purpose: flow.purpose,
-    binding: current.session._id,
-    channel: destination.channel,
-    destination: destination.destination,
-    locale: ctx.state.locale,
-    ip: ctx.ip,
-  });
+  const result = await app.otp.issue(
+    issueRequestFor(current.member, {
+      purpose: flow.purpose,
+      binding: current.session._id,
+      channel: destination.channel,
+      destination: destination.destination,
+      locale: ctx.state.locale,
+      ip: ctx.ip,
+    }),
+  );
   if (!result.ok) {
     const { message, status } = otpErrorMessage(ctx.state.t, result);
     await showCodeFlow(ctx, app, current, flow, { error: message, status });

@@ -5,6 +5,7 @@ import { checkEmail } from '../members/email.js';
 import type { PasskeyOwner } from '../passkeys/library.js';
 import type { Hmac } from '../security/hmac.js';
 import { ADMIN_ROLES, type Admin, type AdminEnrolmentModel, type AdminModel, type AdminRole } from './model.js';
+import { isDuplicateKey } from '../db/errors.js';
 
 /** Admins are distinguished from members in the provider's account ids by this prefix. */
 export const ADMIN_ACCOUNT_PREFIX = 'admin:';
@@ -56,7 +57,7 @@ export function createAdminLibrary(deps: { admins: AdminModel; enrolments: Admin
         const created = await admins.create({ email: email.address, name: parsed.data.name, role: parsed.data.role, status: 'pending', createdAt: clock.now() });
         return created.toObject();
       } catch (error) {
-        if ((error as { code?: number }).code === 11000) throw new AdminInputError('email', 'is already an admin');
+        if (isDuplicateKey(error)) throw new AdminInputError('email', 'is already an admin');
         throw error;
       }
     },

@@ -6,6 +6,7 @@ import type { Member } from '../members/model.js';
 import { maskPhone, normalisePhone } from '../members/phone.js';
 import { oidcModel } from '../oidc/adapter.js';
 import type { Passkey } from '../passkeys/model.js';
+import { isDuplicateKey } from '../db/errors.js';
 
 /**
  * What staff do for members (admin API and console): look a member up, lock and unlock, end
@@ -147,7 +148,7 @@ export function createMemberActions(app: AppContext) {
       try {
         await models.members.updateOne({ _id: id }, { $set: set });
       } catch (error) {
-        if ((error as { code?: number }).code === 11000) throw new MemberActionError(set.email ? 'email' : 'phone', 'is already registered to another member', 409);
+        if (isDuplicateKey(error)) throw new MemberActionError(set.email ? 'email' : 'phone', 'is already registered to another member', 409);
         throw error;
       }
       const t = translator(member.locale);

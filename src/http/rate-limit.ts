@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Clock } from '../clock.js';
+import { isDuplicateKey } from '../db/errors.js';
 
 /**
  * Fixed-window counters in MongoDB, so every instance behind the load balancer shares them.
@@ -34,10 +35,6 @@ export interface Hit {
   allowed: boolean;
   count: number;
   resetAt: Date;
-}
-
-function isDuplicateKey(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;
 }
 
 export interface RateLimiter {

@@ -7,6 +7,7 @@ import { renderPage } from '../http/render.js';
 import { parseMembershipNumber } from '../members/library.js';
 import type { Member } from '../members/model.js';
 import { destinationFor } from '../otp/destination.js';
+import { issueRequestFor } from '../otp/library.js';
 import { otpErrorMessage, renderCodePage } from '../otp/view.js';
 import { jsonError, jsonOk, parseAuthentication, parseRegistration } from '../passkeys/http.js';
 import { memberAsOwner } from '../passkeys/library.js';
@@ -134,16 +135,9 @@ export async function sendOfferSms(ctx: Context, app: AppContext, interaction: I
   const flow = offerCodeFlow(ctx, app, interaction, member);
   const destination = destinationFor(member, 'passkey-registration', app.config);
   if (!destination.ok) return flow.show();
-  const result = await app.otp.issue({
-    memberId: member._id,
-    memberName: `${member.familyName} ${member.givenName}`,
-    purpose: 'passkey-registration',
-    binding: interaction.uid,
-    channel: 'sms',
-    destination: destination.destination,
-    locale: ctx.state.locale,
-    ip: ctx.ip,
-  });
+  const result = await app.otp.issue(
+    issueRequestFor(member, { purpose: 'passkey-registration', binding: interaction.uid, channel: 'sms', destination: destination.destination, locale: ctx.state.locale, ip: ctx.ip }),
+  );
   if (!result.ok) {
     const { message, status } = otpErrorMessage(ctx.state.t, result);
     return flow.show({ error: message, status });

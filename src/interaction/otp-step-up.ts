@@ -8,6 +8,7 @@ import type { Member } from '../members/model.js';
 import { ACR, chooseAcr, satisfies } from '../oidc/acr.js';
 import { ACR_CHECK, acrRequirement, isAdminConsole } from '../oidc/policy.js';
 import { destinationFor } from '../otp/destination.js';
+import { issueRequestFor } from '../otp/library.js';
 import { otpErrorMessage, renderCodePage } from '../otp/view.js';
 import { clientName } from './details.js';
 
@@ -95,16 +96,9 @@ export async function sendStepUpCode(ctx: Context, app: AppContext, interaction:
   const member = await memberOf(app, interaction);
   const destination = destinationFor(member, 'step-up', app.config);
   if (!destination.ok) return showStepUp(ctx, app, interaction);
-  const result = await app.otp.issue({
-    memberId: member._id,
-    memberName: `${member.familyName} ${member.givenName}`,
-    purpose: 'step-up',
-    binding: interaction.uid,
-    channel: destination.channel,
-    destination: destination.destination,
-    locale: ctx.state.locale,
-    ip: ctx.ip,
-  });
+  const result = await app.otp.issue(
+    issueRequestFor(member, { purpose: 'step-up', binding: interaction.uid, channel: destination.channel, destination: destination.destination, locale: ctx.state.locale, ip: ctx.ip }),
+  );
   if (!result.ok) {
     const { message, status } = otpErrorMessage(ctx.state.t, result);
     return showStepUp(ctx, app, interaction, { error: message, status });

@@ -10,6 +10,7 @@ import { isValidMembershipNumber, normaliseMembershipNumber, randomMembershipNum
 import { LOCALES, NOTIFICATION_CHANNELS, type Member, type MemberModel, type NotificationChannel } from './model.js';
 import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password.js';
 import { normalisePhone } from './phone.js';
+import { isDuplicateKey } from '../db/errors.js';
 
 export const newMemberSchema = z.object({
   membershipNumber: z.string().optional(),
@@ -69,6 +70,21 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
   const failuresKey = (number: string) => `login-failures:${hmac.digest('rate-limit', number)}`;
   const ipKey = (ip: string) => `login-ip:${hmac.digest('rate-limit', ip)}`;
 
+  /** A new e-mail address or number, confirmed by a code sent to it: it replaces the old one, verified. */
+  async function setVerifiedContact(memberId: string, field: 'email' | 'phone', value: string): Promise<ChangeResult> {
+    const verified = field === 'email' ? 'emailVerified' : 'phoneVerified';
+    const previous = await model.findById(memberId).lean<Member>();
+    if (!previous) return { ok: false, problem: 'notFound' };
+    if (previous[field] === value && previous[verified]) return { ok: false, problem: 'same' };
+    try {
+      const member = await model.findOneAndUpdate({ _id: memberId }, { $set: { [field]: value, [verified]: true } }, { returnDocument: 'after' }).lean<Member>();
+      return member ? { ok: true, member, previous } : { ok: false, problem: 'notFound' };
+    } catch (error) {
+      if (isDuplicateKey(error)) return { ok: false, problem: 'taken' };
+      throw error;
+    }
+  }
+
   return {
     findById: (id) => model.findById(id).lean<Member>().exec(),
     findByMembershipNumber: (number) => model.findOne({ membershipNumber: number }).lean<Member>().exec(),
@@ -117,7 +133,7 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
           });
           return created.toObject();
         } catch (error) {
-          const dup = (error as { code?: number; keyPattern?: Record<string, unknown> }).code === 11000;
+          const dup = isDuplicateKey(error);
           const field = Object.keys((error as { keyPattern?: Record<string, unknown> }).keyPattern ?? {})[0] ?? '';
           if (dup && field === 'membershipNumber' && !data.membershipNumber && attempt < 5) {
             membershipNumber = randomMembershipNumber();
@@ -131,35 +147,8 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
 
     clearLoginFailures: (membershipNumber) => limiter.reset(failuresKey(membershipNumber)),
 
-    async changeEmail(memberId, address) {
-      const previous = await model.findById(memberId).lean<Member>();
-      if (!previous) return { ok: false, problem: 'notFound' };
-      if (previous.email === address && previous.emailVerified) return { ok: false, problem: 'same' };
-      try {
-        const member = await model
-          .findOneAndUpdate({ _id: memberId }, { $set: { email: address, emailVerified: true } }, { returnDocument: 'after' })
-          .lean<Member>();
-        return member ? { ok: true, member, previous } : { ok: false, problem: 'notFound' };
-      } catch (error) {
-        if ((error as { code?: number }).code === 11000) return { ok: false, problem: 'taken' };
-        throw error;
-      }
-    },
-
-    async changePhone(memberId, e164) {
-      const previous = await model.findById(memberId).lean<Member>();
-      if (!previous) return { ok: false, problem: 'notFound' };
-      if (previous.phone === e164 && previous.phoneVerified) return { ok: false, problem: 'same' };
-      try {
-        const member = await model
-          .findOneAndUpdate({ _id: memberId }, { $set: { phone: e164, phoneVerified: true } }, { returnDocument: 'after' })
-          .lean<Member>();
-        return member ? { ok: true, member, previous } : { ok: false, problem: 'notFound' };
-      } catch (error) {
-        if ((error as { code?: number }).code === 11000) return { ok: false, problem: 'taken' };
-        throw error;
-      }
-    },
+    changeEmail: (memberId, address) => setVerifiedContact(memberId, 'email', address),
+    changePhone: (memberId, e164) => setVerifiedContact(memberId, 'phone', e164),
 
     async setNotificationChannel(memberId, channel) {
       const previous = await model.findById(memberId).lean<Member>();

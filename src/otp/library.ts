@@ -6,6 +6,7 @@ import type { RateLimiter } from '../http/rate-limit.js';
 import type { Locale } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { maskEmail } from '../members/email.js';
+import type { Member } from '../members/model.js';
 import { maskPhone } from '../members/phone.js';
 import type { Messenger } from '../messaging/messenger.js';
 import type { Hmac } from '../security/hmac.js';
@@ -26,6 +27,11 @@ export interface IssueRequest {
   destination: string;
   locale: Locale;
   ip: string;
+}
+
+/** An issue request for a member: their name goes into the message. */
+export function issueRequestFor(member: Member, fields: Omit<IssueRequest, 'memberId' | 'memberName'>): IssueRequest {
+  return { memberId: member._id, memberName: `${member.familyName} ${member.givenName}`, ...fields };
 }
 
 export type IssueResult =

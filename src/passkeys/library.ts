@@ -16,6 +16,7 @@ import type { Member } from '../members/model.js';
 import type { Hmac } from '../security/hmac.js';
 import { authenticatorName } from './authenticators.js';
 import type { ChallengeModel, Passkey, PasskeyModel, PasskeyRealm } from './model.js';
+import { isDuplicateKey } from '../db/errors.js';
 
 /**
  * Passkey ceremonies (WebAuthn through @simplewebauthn/server): resident key and user
@@ -199,7 +200,7 @@ export function createPasskeyLibrary(deps: {
       try {
         await passkeys.create(passkey);
       } catch (error) {
-        if ((error as { code?: number }).code === 11000) return { ok: false, reason: 'duplicate' };
+        if (isDuplicateKey(error)) return { ok: false, reason: 'duplicate' };
         throw error;
       }
       await audit.record({ type: 'passkey.registered', outcome: 'success', ...who(owner.id), detail: { name: passkey.name, deviceType: passkey.deviceType, transports: passkey.transports } });
