@@ -99,32 +99,25 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   const clients = createClientsLibrary({ provider, hmac, connection, config });
   watchProvider(provider, { audit, logger, clients });
   const runtime: AppContext['runtime'] = {};
-  const accountSecret = await clients.ensureInternal({
-    clientId: ACCOUNT_CLIENT_ID,
-    name: 'My account',
-    redirectUri: `${config.issuer}/account/callback`,
-    postLogoutRedirectUri: `${config.issuer}/account/signed-out`,
-    scope: 'openid',
-  });
-  const accountRp = createConsoleRelyingParty({
-    config,
-    client: { clientId: ACCOUNT_CLIENT_ID, secret: accountSecret, callbackPath: '/account/callback', postLogoutPath: '/account/signed-out', cookiePath: '/account', scope: 'openid' },
-    localUrl: () => runtime.localUrl,
-  });
-  const adminSecret = await clients.ensureInternal({
-    clientId: ADMIN_CONSOLE_CLIENT_ID,
-    name: 'Admin console',
-    redirectUri: `${config.issuer}/admin/callback`,
-    postLogoutRedirectUri: `${config.issuer}/admin/signed-out`,
-    scope: 'openid',
-    // The provider itself asks for the passkey level: no other sign-in can open the console.
-    minAcr: ACR.passkey,
-  });
-  const adminRp = createConsoleRelyingParty({
-    config,
-    client: { clientId: ADMIN_CONSOLE_CLIENT_ID, secret: adminSecret, callbackPath: '/admin/callback', postLogoutPath: '/admin/signed-out', cookiePath: '/admin', scope: 'openid admin:read admin:write' },
-    localUrl: () => runtime.localUrl,
-  });
+  /** One of the provider's own consoles: an internal first-party client and its relying party. */
+  async function consoleClient(path: '/account' | '/admin', clientId: string, name: string, scope: string, minAcr?: string) {
+    const secret = await clients.ensureInternal({
+      clientId,
+      name,
+      redirectUri: `${config.issuer}${path}/callback`,
+      postLogoutRedirectUri: `${config.issuer}${path}/signed-out`,
+      scope: 'openid',
+      minAcr,
+    });
+    return createConsoleRelyingParty({
+      config,
+      client: { clientId, secret, callbackPath: `${path}/callback`, postLogoutPath: `${path}/signed-out`, cookiePath: path, scope },
+      localUrl: () => runtime.localUrl,
+    });
+  }
+  const accountRp = await consoleClient('/account', ACCOUNT_CLIENT_ID, 'My account', 'openid');
+  // The provider itself asks the admin console's sign-ins for the passkey level: nothing else opens it.
+  const adminRp = await consoleClient('/admin', ADMIN_CONSOLE_CLIENT_ID, 'Admin console', 'openid admin:read admin:write', ACR.passkey);
   const consoles = { sessions: createConsoleSessions(models.consoleSessions, clock), accountRp, adminRp };
   return { config, secrets, logger, clock, connection, hmac, limiter, models, members, provider, clients, audit, messenger, otp, passkeys, admins, adminPasskeys, consoles, runtime };
 }

@@ -6,6 +6,12 @@ import type { Config } from '../config.js';
 import { ACR_VALUES } from '../oidc/acr.js';
 import { oidcModel } from '../oidc/adapter.js';
 import type { Hmac } from '../security/hmac.js';
+import { checkRedirectUri } from './redirect-uris.js';
+import { toView, type ClientView } from './view.js';
+
+export { checkRedirectUri } from './redirect-uris.js';
+export { HASHED_SECRET_PREFIX, hashClientSecret, installHashedSecretComparison } from './secrets.js';
+export type { ClientView } from './view.js';
 
 /**
  * Relying applications, as an admin thinks of them:
@@ -52,28 +58,6 @@ export type NewClient = z.input<typeof newClientSchema>;
 /** What an edit may change: everything but the id and the kind. */
 export type ClientChanges = Partial<Omit<NewClient, 'clientId' | 'kind'>>;
 
-/** How the admin API and console show a client (never its secret). */
-export interface ClientView {
-  client_id: string;
-  name: string;
-  kind: ClientKind;
-  token_endpoint_auth_method: string;
-  redirect_uris: string[];
-  post_logout_redirect_uris: string[];
-  scopes: string[];
-  grant_types: string[];
-  first_party: boolean;
-  min_acr: string | null;
-  access_token_ttl: number | null;
-  refresh_token_ttl: number | null;
-  id_token_signed_response_alg: string;
-  jwks_uri: string | null;
-  admin_role: string | null;
-  disabled: boolean;
-  dynamically_registered: boolean;
-  created_at: string | null;
-}
-
 export interface CreatedClient {
   clientId: string;
   /** Shown once: only a keyed hash is stored. */
@@ -81,37 +65,6 @@ export interface CreatedClient {
   metadata: Record<string, unknown>;
   view: ClientView;
 }
-
-function isLoopback(url: URL): boolean {
-  return url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost';
-}
-
-/** Redirect URI rules by kind: exact URIs, no fragments; https except loopback and native schemes. */
-export function checkRedirectUri(kind: ClientKind, value: string, options: { allowHttpLocalhost: boolean }): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'is not an absolute URI';
-  }
-  if (url.hash || value.includes('#')) return 'must not contain a fragment';
-  if (url.username || url.password) return 'must not contain credentials';
-  if (url.protocol === 'https:') return undefined;
-  if (url.protocol === 'http:') {
-    if (kind === 'native' && (url.hostname === '127.0.0.1' || url.hostname === '[::1]')) return undefined; // RFC 8252 7.3
-    if (options.allowHttpLocalhost && isLoopback(url)) return undefined;
-    return 'must use https (http is only allowed for loopback redirects of native apps)';
-  }
-  if (kind === 'native') {
-    // RFC 8252 7.1: a private-use scheme in reverse domain name notation, e.g. com.jal.app:/callback
-    if (/^[a-z][a-z0-9+.-]*\.[a-z0-9+.-]+:$/.test(url.protocol)) return undefined;
-    return 'must be https, a loopback http URI, or a reverse-domain custom scheme such as com.example.app:/callback';
-  }
-  return 'must use https';
-}
-
-/** Stored client secrets are HMACs; this prefix marks them. */
-export const HASHED_SECRET_PREFIX = 'hmac-sha256:';
 
 type Metadata = Record<string, unknown>;
 
@@ -125,30 +78,6 @@ function adapterOf(provider: Provider): ClientAdapter {
 
 /** Every kind of record a client's grants leave behind in the provider's collections. */
 const CLIENT_RECORDS = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'ClientCredentials', 'Grant'] as const;
-
-function toView(metadata: Metadata): ClientView {
-  const kind = (metadata.client_kind as ClientKind | undefined) ?? (metadata.application_type === 'native' ? 'native' : metadata.token_endpoint_auth_method === 'none' ? 'spa' : 'web');
-  return {
-    client_id: String(metadata.client_id),
-    name: String(metadata.client_name ?? metadata.client_id),
-    kind,
-    token_endpoint_auth_method: String(metadata.token_endpoint_auth_method ?? 'client_secret_basic'),
-    redirect_uris: (metadata.redirect_uris as string[] | undefined) ?? [],
-    post_logout_redirect_uris: (metadata.post_logout_redirect_uris as string[] | undefined) ?? [],
-    scopes: typeof metadata.scope === 'string' ? metadata.scope.split(' ') : [],
-    grant_types: (metadata.grant_types as string[] | undefined) ?? ['authorization_code'],
-    first_party: metadata.first_party === true,
-    min_acr: (metadata.min_acr as string | undefined) ?? null,
-    access_token_ttl: (metadata.access_token_ttl as number | undefined) ?? null,
-    refresh_token_ttl: (metadata.refresh_token_ttl as number | undefined) ?? null,
-    id_token_signed_response_alg: String(metadata.id_token_signed_response_alg ?? 'RS256'),
-    jwks_uri: (metadata.jwks_uri as string | undefined) ?? null,
-    admin_role: (metadata.admin_role as string | undefined) ?? null,
-    disabled: metadata.disabled === true,
-    dynamically_registered: metadata.client_kind === undefined && metadata.internal !== true,
-    created_at: typeof metadata.client_id_issued_at === 'number' ? new Date(metadata.client_id_issued_at * 1000).toISOString() : null,
-  };
-}
 
 export interface ClientsLibrary {
   create(input: NewClient): Promise<CreatedClient>;
@@ -165,7 +94,7 @@ export interface ClientsLibrary {
    * Registers (or refreshes) one of the provider's own consoles, with a secret derived from
    * HMAC_SECRET so that every instance agrees on it without storing it anywhere.
    */
-  ensureInternal(input: { clientId: string; name: string; redirectUri: string; postLogoutRedirectUri: string; scope: string; minAcr?: string }): Promise<string>;
+  ensureInternal(input: { clientId: string; name: string; redirectUri: string; postLogoutRedirectUri: string; scope: string; minAcr?: string | undefined }): Promise<string>;
 }
 
 export function createClientsLibrary(deps: { provider: Provider; hmac: Hmac; connection: Connection; config: Config }): ClientsLibrary {
@@ -370,23 +299,5 @@ export function createClientsLibrary(deps: { provider: Provider; hmac: Hmac; con
       await adapterOf(provider).upsert(input.clientId, metadata, 0);
       return secret;
     },
-  };
-}
-
-/** Replaces a plaintext client_secret by its keyed hash before the record is stored. */
-export function hashClientSecret<T extends Record<string, unknown>>(metadata: T, hmac: Hmac): T {
-  const secret = metadata.client_secret;
-  if (typeof secret !== 'string' || secret.startsWith(HASHED_SECRET_PREFIX)) return metadata;
-  return { ...metadata, client_secret: HASHED_SECRET_PREFIX + hmac.digest('client-secret', secret) };
-}
-
-/** Teaches oidc-provider to compare a presented secret with the stored hash, in constant time. */
-export function installHashedSecretComparison(provider: Provider, hmac: Hmac): void {
-  const proto = provider.Client.prototype as unknown as { compareClientSecret(this: { clientSecret?: string }, actual: string): boolean };
-  const original = proto.compareClientSecret;
-  proto.compareClientSecret = function compareClientSecret(actual) {
-    const stored = this.clientSecret ?? '';
-    if (!stored.startsWith(HASHED_SECRET_PREFIX)) return original.call(this, actual);
-    return hmac.matches('client-secret', actual, stored.slice(HASHED_SECRET_PREFIX.length));
   };
 }
