@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import Router from '@koa/router';
+import { exportJWK, generateKeyPair } from 'jose';
 import request from 'supertest';
 import { registerAdminApi } from '../../src/admin/api/routes.js';
 import { adminApiResource } from '../../src/oidc/provider.js';
@@ -185,6 +186,23 @@ describe('client applications', () => {
     const audit = await app.connection.collection('audit_events').find({ clientId: created.body.client_id }).toArray();
     expect(audit.map((e) => e.type)).toEqual(expect.arrayContaining(['client.created', 'client.deleted']));
     expect(audit.find((e) => e.type === 'client.deleted')?.actor).toMatch(/^client:/);
+  });
+
+  it('registers a web app that authenticates with private_key_jwt, which then signs a member in', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const jwk = { ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig', kid: 'app-key-1' };
+    const created = await api()
+      .post('/api/admin/clients')
+      .set(as(editorToken))
+      .send({ name: 'Key app', kind: 'web', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] }, redirect_uris: [CALLBACK], first_party: true });
+    expect(created.status).toBe(201);
+    expect(created.body).not.toHaveProperty('client_secret');
+    expect(created.body.token_endpoint_auth_method).toBe('private_key_jwt');
+    const config = await oidc.discovery(new URL(app.issuer), created.body.client_id, undefined, oidc.PrivateKeyJwt({ key: privateKey, kid: 'app-key-1' }), {
+      execute: [oidc.allowInsecureRequests],
+    });
+    const rp = { config, clientId: created.body.client_id, redirectUri: CALLBACK };
+    expect((await memberSignIn(rp)).claims()!.sub).toBe(member.id);
   });
 
   it('disabling an app revokes its tokens and refuses sign-ins until it is enabled again', async () => {
