@@ -341,6 +341,8 @@ export const en = {
   'admin.audit.filter': 'Filter',
   'admin.audit.none': 'No events match.',
   'admin.audit.more': 'Older events',
+  'admin.audit.outcome.success': 'success',
+  'admin.audit.outcome.failure': 'failure',
   'admin.audit.col.at': 'Time',
   'admin.audit.col.type': 'Event',
   'admin.audit.col.outcome': 'Outcome',

@@ -340,6 +340,8 @@ export const ja: Record<MessageKey, string> = {
   'admin.audit.filter': '絞り込む',
   'admin.audit.none': '該当するイベントはありません。',
   'admin.audit.more': 'さらに古いイベント',
+  'admin.audit.outcome.success': '成功',
+  'admin.audit.outcome.failure': '失敗',
   'admin.audit.col.at': '日時',
   'admin.audit.col.type': 'イベント',
   'admin.audit.col.outcome': '結果',
