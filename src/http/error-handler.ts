@@ -33,6 +33,9 @@ export function wantsJson(ctx: Context): boolean {
   return ctx.path.startsWith('/api/') || ctx.state.api === true;
 }
 
+/** Paths as they may be logged: a one-time enrolment link is a secret. */
+const loggablePath = (path: string) => path.replace(/^\/admin\/enrol\/[^/]+/, '/admin/enrol/[token]');
+
 export function errorHandler(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
@@ -42,9 +45,9 @@ export function errorHandler(logger: Logger): Middleware {
       const described = describe(error);
       const reference = described.expected ? undefined : randomUUID();
       if (described.expected) {
-        logger.info({ path: ctx.path, status: described.status, key: described.key, detail: (error as Error).message }, 'request refused');
+        logger.info({ path: loggablePath(ctx.path), status: described.status, key: described.key, detail: (error as Error).message }, 'request refused');
       } else {
-        logger.error({ err: error, path: ctx.path, reference }, 'unhandled error');
+        logger.error({ err: error, path: loggablePath(ctx.path), reference }, 'unhandled error');
       }
       const message = ctx.state.t(described.key, described.params);
       ctx.status = described.status;
