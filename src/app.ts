@@ -153,7 +153,7 @@ export function createApp(context: AppContext): Koa {
   app.use(mount('/static', serve(publicDir, staticOptions)));
   // The browser half of SimpleWebAuthn, as the ES modules it ships (no bundler needed).
   app.use(mount('/static/vendor/simplewebauthn', serve(join(projectRoot, 'node_modules/@simplewebauthn/browser/esm'), staticOptions)));
-  for (const middleware of pages()) app.use(middleware);
+  for (const middleware of pages({ cache: config.env === 'production' })) app.use(middleware);
   app.use(errorHandler(logger));
 
   const router = new Router();

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
     banner.push(`  demo relying app: ${started.url}  (click "Sign in")`);
   }
   banner.push(`  My account: ${config.issuer}/account`);
-  banner.push(`  admin console: ${config.issuer}/admin  (first admin: npm run create-admin -- --email you@example.jp --name You --role editor)`);
+  banner.push(`  admin console: ${config.issuer}/admin${config.env === 'production' ? '' : '  (first admin: npm run create-admin -- --email you@example.jp --name You --role editor)'}`);
   if (context.messenger.outbox) banner.push(`  outbox (codes sent by SMS and e-mail in development): ${config.issuer}/dev/outbox`);
   say();
   for (const line of banner) say(line);

@@ -15,10 +15,13 @@ declare module 'koa' {
   }
 }
 
-/** Installs ctx.render (ejs through koa-views) and the locale every page is rendered in. */
-export function pages(): Middleware[] {
+/**
+ * Installs ctx.render (ejs through koa-views) and the locale every page is rendered in.
+ * Compiled templates are cached in production; in development every render reads the file.
+ */
+export function pages(options: { cache: boolean }): Middleware[] {
   return [
-    views(viewsDir, { extension: 'ejs' }) as unknown as Middleware,
+    views(viewsDir, { extension: 'ejs', options: { cache: options.cache } }) as unknown as Middleware,
     async (ctx, next) => {
       setLocale(ctx, negotiateLocale({ cookie: ctx.cookies.get(LANG_COOKIE), acceptLanguage: ctx.get('accept-language') }));
       ctx.state.returnTo = ctx.method === 'GET' ? ctx.originalUrl : '/';
