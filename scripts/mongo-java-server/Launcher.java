@@ -3,22 +3,27 @@ import de.bwaldvogel.mongo.MongoVersion;
 import de.bwaldvogel.mongo.backend.memory.MemoryBackend;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.io.InputStream;
 import java.util.List;
 
 /**
- * Starts mongo-java-server's in-memory backend for development and tests on machines where no
- * mongod can be installed.
+ * Runs the in-memory backend of de.bwaldvogel:mongo-java-server for development and tests where no
+ * mongod can be installed. Started as a single-file program (no compile step):
  *
- * Why a launcher: the stock server reports MongoDB 3.6 (wire version 8) or 5.0 through its enum,
- * while the MongoDB Node driver 7 (mongoose 9) refuses servers below wire version 9. We hand the
- * backend our own MongoVersion reporting wire version 13 (MongoDB 5.0 semantics).
+ *   java -cp 'jars/*' Launcher.java [port, 0 = any free port] [host, default 127.0.0.1]
  *
- * Usage: java -cp 'jars/*' Launcher.java [port=0] [host=127.0.0.1]
- * Prints "READY <port>" once listening; stops when stdin closes (the parent went away) or on SIGTERM.
+ * Protocol with the parent process: exactly one stdout line "READY <port>" once the socket listens;
+ * the server stops when its stdin reaches EOF or on SIGTERM/SIGINT. Errors go to stderr, exit 2.
  */
 public class Launcher {
-    private static final MongoVersion WIRE_13 = new MongoVersion() {
+
+    /**
+     * The library's own versions (enum ServerVersion) stop at MONGO_5_0, which reports wire
+     * version 8, and the MongoDB Node driver 7 rejects any server below wire version 9. The
+     * backend accepts any MongoVersion, so we keep the "5.0.0" version string and report the wire
+     * version a real MongoDB 5.0 has (13). Nothing else in the server changes with it.
+     */
+    static final MongoVersion MONGO_5_0_WIRE_13 = new MongoVersion() {
         @Override
         public List<Integer> getVersionArray() {
             return List.of(5, 0, 0);
@@ -30,23 +35,42 @@ public class Launcher {
         }
     };
 
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] args) {
         int port = args.length > 0 ? Integer.parseInt(args[0]) : 0;
         String host = args.length > 1 ? args[1] : "127.0.0.1";
 
-        MongoServer server = new MongoServer(new MemoryBackend().version(WIRE_13));
-        server.bind(host, port);
-        Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow));
+        MongoServer server = new MongoServer(new MemoryBackend().version(MONGO_5_0_WIRE_13));
+        try {
+            server.bind(host, port);
+        } catch (Exception e) {
+            // Netty rethrows a taken port as an undeclared BindException and the server only
+            // cleans up after RuntimeExceptions, so its non-daemon threads would keep a failed
+            // JVM alive: exit explicitly.
+            System.err.println("Launcher: cannot listen on " + host + ":" + port + ": " + e);
+            System.exit(2);
+        }
 
-        InetSocketAddress address = server.getLocalAddress();
-        System.out.println("READY " + address.getPort());
+        // The event-loop threads are not daemons: only System.exit (or a signal) ends the JVM, and
+        // both run this hook, so there is a single shutdown path.
+        Runtime.getRuntime().addShutdownHook(new Thread(server::shutdownNow, "launcher-shutdown"));
+
+        System.out.println("READY " + server.getLocalAddress().getPort());
         System.out.flush();
 
-        // Block until the parent closes our stdin, so an orphaned server never outlives its owner.
-        while (System.in.read() != -1) {
-            // ignore input
-        }
-        server.shutdownNow();
+        // A parent that dies (even by SIGKILL) closes our stdin: exiting on EOF means a crashed test
+        // run never leaves an orphaned server holding a port.
+        waitForEof(System.in);
         System.exit(0);
+    }
+
+    private static void waitForEof(InputStream in) {
+        byte[] sink = new byte[256];
+        try {
+            while (in.read(sink) != -1) {
+                // input is ignored; only its end matters
+            }
+        } catch (IOException e) {
+            // a broken stdin counts as closed
+        }
     }
 }

@@ -10,7 +10,7 @@ import { isValidMembershipNumber, normaliseMembershipNumber, randomMembershipNum
 import { LOCALES, NOTIFICATION_CHANNELS, type Member, type MemberModel, type NotificationChannel } from './model.js';
 import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password.js';
 import { normalisePhone } from './phone.js';
-import { isDuplicateKey } from '../db/errors.js';
+import { duplicateKeyField, isDuplicateKey } from '../db/errors.js';
 
 export const newMemberSchema = z.object({
   membershipNumber: z.string().optional(),
@@ -134,7 +134,7 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
           return created.toObject();
         } catch (error) {
           const dup = isDuplicateKey(error);
-          const field = Object.keys((error as { keyPattern?: Record<string, unknown> }).keyPattern ?? {})[0] ?? '';
+          const field = duplicateKeyField(error) ?? '';
           if (dup && field === 'membershipNumber' && !data.membershipNumber && attempt < 5) {
             membershipNumber = randomMembershipNumber();
             continue;

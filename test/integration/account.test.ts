@@ -154,6 +154,12 @@ describe('changing the e-mail address', () => {
     await app.context.models.members.updateOne({ _id: taro.id }, { email: taro.email });
   });
 
+  it('names the field a new member collides on (the in-memory server gives no keyPattern)', async () => {
+    await expect(app.context.members.create({ familyName: 'Copy', givenName: 'Cat', email: 'taken@example.jp', countryOfResidence: 'JP' })).rejects.toThrow(
+      'email: is already registered to another member',
+    );
+  });
+
   it('refuses an address another member has, without saying whose', async () => {
     const { browser } = await signInAndStepUp(taro);
     const form = await browser.go(`${app.baseUrl}/account/email`);
