@@ -3,7 +3,7 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { renderPage } from '../http/render.js';
-import { translator } from '../i18n/index.js';
+import { formatJst, translator } from '../i18n/index.js';
 import { checkEmail, maskEmail } from '../members/email.js';
 import { redirectWithNotice, visit, type AccountVisit } from './guard.js';
 import { checkCode, sendCode, showCodeFlow, type CodeFlow } from './verify.js';
@@ -103,7 +103,7 @@ export function registerEmailRoutes(router: Router, app: AppContext, forms: Midd
 
 async function notifyPreviousAddress(app: AppContext, previous: string, locale: 'ja' | 'en', name: string, next: string): Promise<void> {
   const t = translator(locale);
-  const time = new Intl.DateTimeFormat(locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(app.clock.now());
+  const time = formatJst(locale, app.clock.now(), { dateStyle: 'long', timeStyle: 'short' });
   try {
     await app.messenger.sendEmail(previous, t('notice.emailChanged.subject'), t('notice.emailChanged.body', { name, address: maskEmail(next), time: `${time} JST` }));
   } catch (error) {

@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
+import { formatJst } from '../i18n/index.js';
 import { renderPage } from '../http/render.js';
 import { defaultPasskeyName } from '../interaction/login-passkey.js';
 import { destinationFor } from '../otp/destination.js';
@@ -38,7 +39,7 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
     const { removedPasskey: removed, ...rest } = current.session.pending ?? {};
     if (removed) await app.consoles.sessions.update(current.session._id, { pending: rest });
     const formatDate = (date: Date | undefined) =>
-      date ? new Intl.DateTimeFormat(ctx.state.locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(date) : undefined;
+      date ? formatJst(ctx.state.locale, date, { dateStyle: 'medium', timeStyle: 'short' }) : undefined;
     await renderPage(
       ctx,
       'account/passkeys',

@@ -3,7 +3,7 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { renderPage } from '../http/render.js';
-import { translator } from '../i18n/index.js';
+import { formatJst, translator } from '../i18n/index.js';
 import { maskPhone, normalisePhone } from '../members/phone.js';
 import { redirectWithNotice, visit, type AccountVisit } from './guard.js';
 import { checkCode, sendCode, showCodeFlow, type CodeFlow } from './verify.js';
@@ -96,7 +96,7 @@ export function registerPhoneRoutes(router: Router, app: AppContext, forms: Midd
     const member = result.member;
     if (member.email && member.emailVerified) {
       const t = translator(member.locale);
-      const time = new Intl.DateTimeFormat(member.locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(app.clock.now());
+      const time = formatJst(member.locale, app.clock.now(), { dateStyle: 'long', timeStyle: 'short' });
       await app.messenger
         .sendEmail(member.email, t('notice.phoneChanged.subject'), t('notice.phoneChanged.body', { name: `${member.familyName} ${member.givenName}`, phone: maskPhone(verified.destination), time: `${time} JST` }))
         .catch((error: unknown) => app.logger.warn({ err: error }, 'could not send the phone change notice'));

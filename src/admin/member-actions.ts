@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import { translator } from '../i18n/index.js';
+import { formatJst, translator } from '../i18n/index.js';
 import { checkEmail, maskEmail } from '../members/email.js';
 import { parseMembershipNumber } from '../members/library.js';
 import type { Member } from '../members/model.js';
@@ -153,7 +153,7 @@ export function createMemberActions(app: AppContext) {
       }
       const t = translator(member.locale);
       const name = `${member.familyName} ${member.givenName}`;
-      const time = `${new Intl.DateTimeFormat(member.locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(app.clock.now())} JST`;
+      const time = `${formatJst(member.locale, app.clock.now(), { dateStyle: 'long', timeStyle: 'short' })} JST`;
       if (set.email) {
         await audit.record({ type: 'profile.email_changed', outcome: 'success', memberId: id, actor, detail: { from: member.email ? maskEmail(member.email) : null, to: maskEmail(set.email), by: 'admin' } });
         const body = t('notice.emailChanged.body', { name, address: maskEmail(set.email), time });

@@ -63,3 +63,8 @@ export function negotiateLocale(input: { cookie?: string | undefined; uiLocales?
   }
   return DEFAULT_LOCALE;
 }
+
+/** A date as members read it: in their language, in Japan time (the programme's home zone). */
+export function formatJst(locale: Locale, date: Date, style: Pick<Intl.DateTimeFormatOptions, 'dateStyle' | 'timeStyle'>): string {
+  return new Intl.DateTimeFormat(locale === 'ja' ? 'ja-JP' : 'en-GB', { ...style, timeZone: 'Asia/Tokyo' }).format(date);
+}

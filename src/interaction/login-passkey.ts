@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import { csrfToken, verifyCsrf } from '../http/csrf.js';
 import { AppError } from '../http/errors.js';
 import { renderPage } from '../http/render.js';
+import { formatJst } from '../i18n/index.js';
 import { parseMembershipNumber } from '../members/library.js';
 import type { Member } from '../members/model.js';
 import { destinationFor } from '../otp/destination.js';
@@ -199,7 +200,7 @@ export async function offerRegisterVerify(ctx: Context, app: AppContext, interac
 /** "Passkey (22 Nov 2026)" in the page's language, for authenticators the table does not know. */
 export function defaultPasskeyName(ctx: Context, app: AppContext): (aaguid: string) => string {
   return () => {
-    const date = new Intl.DateTimeFormat(ctx.state.locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'medium', timeZone: 'Asia/Tokyo' }).format(app.clock.now());
+    const date = formatJst(ctx.state.locale, app.clock.now(), { dateStyle: 'medium' });
     return ctx.state.t('passkey.defaultName', { date });
   };
 }

@@ -1,5 +1,6 @@
 import type Router from '@koa/router';
 import type { AppContext } from '../../context.js';
+import { formatJst } from '../../i18n/index.js';
 import type { ConsoleKit } from './index.js';
 
 /**
@@ -19,7 +20,7 @@ export function registerAuditPages(router: Router, _app: AppContext, kit: Consol
     params.set('limit', '50');
     const result = await visit.api('GET', `/audit?${params.toString()}`);
     const formatTime = (iso: string) =>
-      new Intl.DateTimeFormat(ctx.state.locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'Asia/Tokyo' }).format(new Date(iso));
+      formatJst(ctx.state.locale, new Date(iso), { dateStyle: 'medium', timeStyle: 'medium' });
     const next = new URLSearchParams(Object.entries({ ...filters, before: result.data.next_before }).filter(([, v]) => v) as Array<[string, string]>);
     await kit.render(
       ctx,

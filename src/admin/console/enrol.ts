@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { AppContext } from '../../context.js';
 import { csrfToken, verifyCsrf } from '../../http/csrf.js';
 import { renderPage } from '../../http/render.js';
+import { formatJst } from '../../i18n/index.js';
 import { jsonBody, jsonError, jsonOk, parseRegistration } from '../../passkeys/http.js';
 import { adminAsOwner } from '../library.js';
 
@@ -23,7 +24,7 @@ export function registerEnrolmentPages(router: Router, app: AppContext): void {
     if (!found?.admin) {
       return renderPage(ctx, 'error', { message: ctx.state.t('admin.enrol.invalid'), reference: undefined, backUrl: '/', backLabel: ctx.state.t('common.home') }, 404);
     }
-    const expires = new Intl.DateTimeFormat(ctx.state.locale === 'ja' ? 'ja-JP' : 'en-GB', { dateStyle: 'long', timeStyle: 'short', timeZone: 'Asia/Tokyo' }).format(found.expiresAt!);
+    const expires = formatJst(ctx.state.locale, found.expiresAt!, { dateStyle: 'long', timeStyle: 'short' });
     await renderPage(ctx, 'admin/enrol', {
       name: found.admin.name,
       expires,
