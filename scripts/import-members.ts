@@ -10,7 +10,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { run, UsageError, withAppContext } from './lib/context.js';
-import { importMembers } from '../src/members/import.js';
 
 run(async () => {
   const file = process.argv[2];
@@ -22,7 +21,7 @@ run(async () => {
     throw new UsageError(`cannot read ${file}`);
   }
   await withAppContext(async (app) => {
-    const { problems, result } = await importMembers(app.models.members, text);
+    const { problems, result } = await app.members.importCsv(text);
     if (problems.length) {
       for (const p of problems) process.stderr.write(`${file}:${p.line}: ${p.field} ${p.message}\n`);
       throw new UsageError(`${problems.length} problem(s) found; nothing was imported`);

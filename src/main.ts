@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createApp, createAppContext } from './app.js';
 import { systemClock } from './clock.js';
 import { ConfigError, loadConfig, type Config, type Secrets } from './config.js';
+import { registerConsoleClients } from './console/clients.js';
 import { connectDatabase } from './db/connection.js';
 import { createLogger } from './log.js';
 
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
   stops.unshift(() => connection.close());
 
   const context = await createAppContext({ config, secrets, connection, logger, clock: systemClock });
+  await registerConsoleClients(config, context.clients);
   const banner = [`JMB identity provider: ${config.issuer}`, `  discovery: ${config.issuer}/.well-known/openid-configuration`];
   let demo: { clientId: string; clientSecret: string; url: string } | undefined;
   if (config.devSeed) {

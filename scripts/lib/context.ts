@@ -5,6 +5,7 @@ import { systemClock } from '../../src/clock.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { connectDatabase } from '../../src/db/connection.js';
+import { FieldError } from '../../src/errors.js';
 import { loadOrCreateDevSecrets } from '../../src/dev/secrets.js';
 import { createLogger } from '../../src/log.js';
 
@@ -40,7 +41,7 @@ export function run(main: () => Promise<void>): void {
   main().then(
     () => process.exit(0),
     (error: unknown) => {
-      if (error instanceof UsageError || error instanceof ConfigError || (error as Error).name?.endsWith('InputError')) {
+      if (error instanceof UsageError || error instanceof ConfigError || error instanceof FieldError) {
         process.stderr.write(`Error: ${(error as Error).message}\n`);
         process.exit(1);
       }

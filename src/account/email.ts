@@ -3,10 +3,9 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { renderPage } from '../http/render.js';
-import { formatJst, translator } from '../i18n/index.js';
 import { checkEmail, maskEmail } from '../members/email.js';
 import { redirectWithNotice, visit, type AccountVisit } from './guard.js';
-import { checkCode, sendCode, showCodeFlow, type CodeFlow } from './verify.js';
+import { accountCodeFlow, registerCodeRoutes, type AccountCode } from './verify.js';
 
 /**
  * Changing the e-mail address (seed 003): the address rules 1–3 with a message per rule;
@@ -37,16 +36,36 @@ async function showForm(ctx: Context, app: AppContext, current: AccountVisit, vi
 const form = z.object({ email: z.string().max(320).optional().default('') });
 
 export function registerEmailRoutes(router: Router, app: AppContext, forms: Middleware): void {
-  const flow = (ctx: Context): CodeFlow => ({
+  // The new address is confirmed by a code sent to it; the pages need no fresh step-up, the
+  // change was asked for with one.
+  const confirmation: AccountCode = {
     purpose: 'email-change',
     base: '/account/email/confirm',
-    heading: ctx.state.t('account.email.confirm.heading'),
-    intro: ctx.state.t('account.email.confirm.intro'),
+    heading: 'account.email.confirm.heading',
+    intro: 'account.email.confirm.intro',
+    stepUp: false,
     destination: (current) => {
       const address = current.session.pending?.email;
       return address ? { channel: 'email', destination: address } : { problem: 'otp.error.none' };
     },
-  });
+    async verified(ctx, current, verified) {
+      const result = await app.members.changeEmail(current.member._id, verified.destination);
+      await app.consoles.sessions.update(current.session._id, {}, ['pending']);
+      if (!result.ok) {
+        await app.audit.record({ type: 'profile.email_changed', outcome: 'failure', memberId: current.member._id, detail: { reason: result.problem } });
+        return showForm(ctx, app, current, { errors: [ctx.state.t(result.problem === 'same' ? 'account.email.same' : 'account.email.taken')], status: 409 });
+      }
+      await app.audit.record({
+        type: 'profile.email_changed',
+        outcome: 'success',
+        memberId: current.member._id,
+        detail: { from: result.previous.email ? maskEmail(result.previous.email) : null, to: maskEmail(verified.destination) },
+      });
+      // The old address is told (seed 003); the new one has just proven it is the member's.
+      if (result.previous.email) await app.notices.send(result.member, 'emailChanged', { address: maskEmail(verified.destination) }, result.previous.email);
+      await redirectWithNotice(ctx, app, current.session._id, '/account', 'account.email.changed');
+    },
+  };
 
   router.get('/account/email', async (ctx) => {
     const current = await visit(ctx, app, { stepUp: true });
@@ -65,49 +84,8 @@ export function registerEmailRoutes(router: Router, app: AppContext, forms: Midd
     const session = { ...current.session, pending: { ...current.session.pending, email: check.address } };
     await app.consoles.sessions.update(current.session._id, { pending: session.pending });
     // Sends to the new address and redirects to the confirmation page (or shows why not).
-    await sendCode(ctx, app, { ...current, session }, flow(ctx));
+    await accountCodeFlow(ctx, app, { ...current, session }, confirmation).send();
   });
 
-  router.get('/account/email/confirm', async (ctx) => {
-    const current = await visit(ctx, app, { stepUp: false });
-    if (current) await showCodeFlow(ctx, app, current, flow(ctx));
-  });
-
-  router.post('/account/email/confirm/send', forms, async (ctx) => {
-    const current = await visit(ctx, app, { stepUp: false });
-    if (current) await sendCode(ctx, app, current, flow(ctx));
-  });
-
-  router.post('/account/email/confirm/check', forms, async (ctx) => {
-    const current = await visit(ctx, app, { stepUp: false });
-    if (!current) return;
-    const verified = await checkCode(ctx, app, current, flow(ctx));
-    if (!verified) return;
-    const result = await app.members.changeEmail(current.member._id, verified.destination);
-    await app.consoles.sessions.update(current.session._id, {}, ['pending']);
-    if (!result.ok) {
-      await app.audit.record({ ctx, type: 'profile.email_changed', outcome: 'failure', memberId: current.member._id, detail: { reason: result.problem } });
-      return showForm(ctx, app, current, { errors: [ctx.state.t(result.problem === 'same' ? 'account.email.same' : 'account.email.taken')], status: 409 });
-    }
-    await app.audit.record({
-      ctx,
-      type: 'profile.email_changed',
-      outcome: 'success',
-      memberId: current.member._id,
-      detail: { from: result.previous.email ? maskEmail(result.previous.email) : null, to: maskEmail(verified.destination) },
-    });
-    if (result.previous.email) await notifyPreviousAddress(app, result.previous.email, result.member.locale, `${result.member.familyName} ${result.member.givenName}`, verified.destination);
-    await redirectWithNotice(ctx, app, current.session._id, '/account', 'account.email.changed');
-  });
-}
-
-async function notifyPreviousAddress(app: AppContext, previous: string, locale: 'ja' | 'en', name: string, next: string): Promise<void> {
-  const t = translator(locale);
-  const time = formatJst(locale, app.clock.now(), { dateStyle: 'long', timeStyle: 'short' });
-  try {
-    await app.messenger.sendEmail(previous, t('notice.emailChanged.subject'), t('notice.emailChanged.body', { name, address: maskEmail(next), time: `${time} JST` }));
-  } catch (error) {
-    // The change stands; the notice is best effort and its failure is kept in the log.
-    app.logger.warn({ err: error }, 'could not notify the previous e-mail address');
-  }
+  registerCodeRoutes(router, app, forms, confirmation);
 }

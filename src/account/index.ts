@@ -1,7 +1,7 @@
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { AppContext } from '../context.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { renderPage } from '../http/render.js';
 import { registerEmailRoutes } from './email.js';
 import { accountReturnPath, visit } from './guard.js';

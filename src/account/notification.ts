@@ -50,7 +50,6 @@ export function registerNotificationRoutes(router: Router, app: AppContext, form
       return showForm(ctx, app, current, { selected: String(channel), error, status: 400 });
     }
     await app.audit.record({
-      ctx,
       type: 'profile.notification_changed',
       outcome: 'success',
       memberId: current.member._id,

@@ -4,12 +4,11 @@ import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { formatJst } from '../i18n/index.js';
 import { renderPage } from '../http/render.js';
-import { defaultPasskeyName } from '../interaction/login-passkey.js';
 import { destinationFor } from '../otp/destination.js';
-import { jsonBody, jsonError, jsonOk, parseRegistration } from '../passkeys/http.js';
+import { defaultPasskeyName, jsonBody, jsonError, jsonOk, parseRegistration } from '../http/passkey-ceremony.js';
 import { memberAsOwner } from '../passkeys/library.js';
 import { redirectWithNotice, visit, type AccountVisit } from './guard.js';
-import { checkCode, sendCode, showCodeFlow, type CodeFlow } from './verify.js';
+import { registerCodeRoutes, type AccountCode } from './verify.js';
 
 /**
  * My account → Passkeys: list (name, created, last used, synced or device-bound), add (only
@@ -20,18 +19,23 @@ const ID = /^[A-Za-z0-9_-]{1,1400}$/;
 const nameSchema = z.string().trim().min(1).max(64);
 
 export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Middleware): void {
-  const smsFlow = (ctx: Context): CodeFlow => ({
+  const smsCode: AccountCode = {
     purpose: 'passkey-registration',
     base: '/account/passkeys/sms',
-    heading: ctx.state.t('passkey.sms.heading'),
-    intro: ctx.state.t('passkey.sms.intro'),
+    heading: 'passkey.sms.heading',
+    intro: 'passkey.sms.intro',
+    stepUp: true,
     destination: (current) => {
       const destination = destinationFor(current.member, 'passkey-registration', app.config);
       return destination.ok ? destination : { problem: 'passkey.sms.required' };
     },
-  });
-  const smsIsFresh = (current: AccountVisit) =>
-    app.otp.verifiedWithin(current.member._id, 'passkey-registration', current.session._id, app.config.otp.stepUpMinutes);
+    async verified(ctx) {
+      ctx.status = 303;
+      ctx.redirect('/account/passkeys/new');
+    },
+  };
+  /** An SMS code in this account session within STEP_UP_MINUTES (seed 000: before registering). */
+  const smsIsFresh = (current: AccountVisit) => app.otp.smsVerifiedWithin(current.member._id, current.session._id, app.config.otp.stepUpMinutes);
 
   async function list(ctx: Context, current: AccountVisit, view: { error?: string; status?: number } = {}) {
     const flash = await app.consoles.sessions.takeFlash(current.session);
@@ -78,20 +82,7 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
     });
   });
 
-  router.get('/account/passkeys/sms', async (ctx) => {
-    const current = await visit(ctx, app, { stepUp: true });
-    if (current) await showCodeFlow(ctx, app, current, smsFlow(ctx));
-  });
-  router.post('/account/passkeys/sms/send', forms, async (ctx) => {
-    const current = await visit(ctx, app, { stepUp: true });
-    if (current) await sendCode(ctx, app, current, smsFlow(ctx));
-  });
-  router.post('/account/passkeys/sms/check', forms, async (ctx) => {
-    const current = await visit(ctx, app, { stepUp: true });
-    if (!current || !(await checkCode(ctx, app, current, smsFlow(ctx)))) return;
-    ctx.status = 303;
-    ctx.redirect('/account/passkeys/new');
-  });
+  registerCodeRoutes(router, app, forms, smsCode);
 
   // The ceremony's JSON endpoints (CSRF in a header; errors as JSON).
   const ceremony = (handler: (ctx: Context, current: AccountVisit) => Promise<void>) => async (ctx: Context) => {
@@ -114,7 +105,7 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
       owner: memberAsOwner(current.member),
       binding: current.session._id,
       response: parseRegistration(ctx),
-      defaultName: defaultPasskeyName(ctx, app),
+      defaultName: defaultPasskeyName(ctx, app.clock),
     });
     if (!result.ok) return jsonError(ctx, 400, result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed');
     await app.consoles.sessions.update(current.session._id, { flash: 'passkeys.added' });
@@ -130,7 +121,7 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
     if (!ID.test(id) || !(await app.passkeys.rename(current.member._id, id, name.data))) {
       return list(ctx, current, { error: ctx.state.t('passkeys.notFound'), status: 404 });
     }
-    await app.audit.record({ ctx, type: 'passkey.renamed', outcome: 'success', memberId: current.member._id, detail: { name: name.data } });
+    await app.audit.record({ type: 'passkey.renamed', outcome: 'success', memberId: current.member._id, detail: { name: name.data } });
     await redirectWithNotice(ctx, app, current.session._id, '/account/passkeys', 'passkeys.renamed');
   });
 
@@ -149,7 +140,7 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
     const id = String(ctx.params.id);
     const removed = ID.test(id) ? await app.passkeys.remove(current.member._id, id) : null;
     if (!removed) return list(ctx, current, { error: ctx.state.t('passkeys.notFound'), status: 404 });
-    await app.audit.record({ ctx, type: 'passkey.removed', outcome: 'success', memberId: current.member._id, detail: { name: removed.name } });
+    await app.audit.record({ type: 'passkey.removed', outcome: 'success', memberId: current.member._id, detail: { name: removed.name } });
     await app.consoles.sessions.update(current.session._id, { flash: 'passkeys.deleted', pending: { ...current.session.pending, removedPasskey: removed._id } });
     ctx.status = 303;
     ctx.redirect('/account/passkeys');

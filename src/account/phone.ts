@@ -3,10 +3,9 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { renderPage } from '../http/render.js';
-import { formatJst, translator } from '../i18n/index.js';
 import { maskPhone, normalisePhone } from '../members/phone.js';
 import { redirectWithNotice, visit, type AccountVisit } from './guard.js';
-import { checkCode, sendCode, showCodeFlow, type CodeFlow } from './verify.js';
+import { accountCodeFlow, registerCodeRoutes, type AccountCode } from './verify.js';
 
 /**
  * Registering a mobile number for SMS, the seed's four steps: (1) enter the number, (2) a code is
@@ -33,22 +32,42 @@ async function showForm(ctx: Context, app: AppContext, current: AccountVisit, vi
 const form = z.object({ phone: z.string().max(64).optional().default('') });
 
 export function registerPhoneRoutes(router: Router, app: AppContext, forms: Middleware): void {
-  const flow = (ctx: Context): CodeFlow => ({
+  // Steps 2 and 3: a code to that phone, entered here.
+  const confirmation: AccountCode = {
     purpose: 'phone-change',
     base: '/account/phone/confirm',
-    heading: ctx.state.t('account.phone.confirm.heading'),
-    intro: ctx.state.t('account.phone.confirm.intro'),
+    heading: 'account.phone.confirm.heading',
+    intro: 'account.phone.confirm.intro',
+    stepUp: false,
     destination: (current) => {
       const phone = current.session.pending?.phone;
       return phone ? { channel: 'sms', destination: phone } : { problem: 'otp.error.none' };
     },
-  });
+    async verified(ctx, current, verified) {
+      const result = await app.members.changePhone(current.member._id, verified.destination);
+      await app.consoles.sessions.update(current.session._id, {}, ['pending']);
+      if (!result.ok) {
+        await app.audit.record({ type: 'profile.phone_changed', outcome: 'failure', memberId: current.member._id, detail: { reason: result.problem } });
+        return showForm(ctx, app, current, { error: ctx.state.t(result.problem === 'same' ? 'account.phone.same' : 'account.phone.taken'), status: 409 });
+      }
+      await app.audit.record({
+        type: 'profile.phone_changed',
+        outcome: 'success',
+        memberId: current.member._id,
+        detail: { from: result.previous.phone ? maskPhone(result.previous.phone) : null, to: maskPhone(verified.destination) },
+      });
+      await app.notices.send(result.member, 'phoneChanged', { phone: maskPhone(verified.destination) });
+      // Step 4: the notification destination, with SMS preselected.
+      await redirectWithNotice(ctx, app, current.session._id, '/account/notification?suggest=sms', 'account.phone.verified');
+    },
+  };
 
   router.get('/account/phone', async (ctx) => {
     const current = await visit(ctx, app, { stepUp: true });
     if (current) await showForm(ctx, app, current);
   });
 
+  // Step 1: the number.
   router.post('/account/phone', forms, async (ctx) => {
     const current = await visit(ctx, app, { stepUp: true });
     if (!current) return;
@@ -62,46 +81,8 @@ export function registerPhoneRoutes(router: Router, app: AppContext, forms: Midd
     }
     const pending = { ...current.session.pending, phone: normalised.e164 };
     await app.consoles.sessions.update(current.session._id, { pending });
-    await sendCode(ctx, app, { ...current, session: { ...current.session, pending } }, flow(ctx));
+    await accountCodeFlow(ctx, app, { ...current, session: { ...current.session, pending } }, confirmation).send();
   });
 
-  router.get('/account/phone/confirm', async (ctx) => {
-    const current = await visit(ctx, app, { stepUp: false });
-    if (current) await showCodeFlow(ctx, app, current, flow(ctx));
-  });
-
-  router.post('/account/phone/confirm/send', forms, async (ctx) => {
-    const current = await visit(ctx, app, { stepUp: false });
-    if (current) await sendCode(ctx, app, current, flow(ctx));
-  });
-
-  router.post('/account/phone/confirm/check', forms, async (ctx) => {
-    const current = await visit(ctx, app, { stepUp: false });
-    if (!current) return;
-    const verified = await checkCode(ctx, app, current, flow(ctx));
-    if (!verified) return;
-    const result = await app.members.changePhone(current.member._id, verified.destination);
-    await app.consoles.sessions.update(current.session._id, {}, ['pending']);
-    if (!result.ok) {
-      await app.audit.record({ ctx, type: 'profile.phone_changed', outcome: 'failure', memberId: current.member._id, detail: { reason: result.problem } });
-      return showForm(ctx, app, current, { error: ctx.state.t(result.problem === 'same' ? 'account.phone.same' : 'account.phone.taken'), status: 409 });
-    }
-    await app.audit.record({
-      ctx,
-      type: 'profile.phone_changed',
-      outcome: 'success',
-      memberId: current.member._id,
-      detail: { from: result.previous.phone ? maskPhone(result.previous.phone) : null, to: maskPhone(verified.destination) },
-    });
-    const member = result.member;
-    if (member.email && member.emailVerified) {
-      const t = translator(member.locale);
-      const time = formatJst(member.locale, app.clock.now(), { dateStyle: 'long', timeStyle: 'short' });
-      await app.messenger
-        .sendEmail(member.email, t('notice.phoneChanged.subject'), t('notice.phoneChanged.body', { name: `${member.familyName} ${member.givenName}`, phone: maskPhone(verified.destination), time: `${time} JST` }))
-        .catch((error: unknown) => app.logger.warn({ err: error }, 'could not send the phone change notice'));
-    }
-    // Step 4: the notification destination, with SMS preselected.
-    await redirectWithNotice(ctx, app, current.session._id, '/account/notification?suggest=sms', 'account.phone.verified');
-  });
+  registerCodeRoutes(router, app, forms, confirmation);
 }

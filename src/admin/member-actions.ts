@@ -1,12 +1,11 @@
 import type { AppContext } from '../context.js';
-import { formatJst, translator } from '../i18n/index.js';
+import { FieldError } from '../errors.js';
+import { translator } from '../i18n/index.js';
 import { checkEmail, maskEmail } from '../members/email.js';
 import { parseMembershipNumber } from '../members/library.js';
 import type { Member } from '../members/model.js';
 import { maskPhone, normalisePhone } from '../members/phone.js';
-import { oidcModel } from '../oidc/adapter.js';
 import type { Passkey } from '../passkeys/model.js';
-import { isDuplicateKey } from '../db/errors.js';
 
 /**
  * What staff do for members (admin API and console): look a member up, lock and unlock, end
@@ -30,13 +29,6 @@ export interface MemberView {
   has_password: boolean;
   created_at: string;
   passkeys: Array<{ id: string; name: string; device_type: string; backed_up: boolean; transports: string[]; created_at: string; last_used_at: string | null }>;
-}
-
-export class MemberActionError extends Error {
-  constructor(readonly field: string, message: string, readonly status = 400) {
-    super(message);
-    this.name = 'MemberActionError';
-  }
 }
 
 function view(member: Member, passkeys: Passkey[]): MemberView {
@@ -68,23 +60,14 @@ function view(member: Member, passkeys: Passkey[]): MemberView {
 }
 
 export function createMemberActions(app: AppContext) {
-  const { models, audit } = app;
+  const { audit } = app;
   const load = async (id: string) => (typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) ? app.members.findById(id) : null);
 
+  /** Every provider session, grant and token, and every My account session. */
   async function endSessions(memberId: string): Promise<number> {
-    let ended = 0;
-    ended += (await oidcModel(app.connection, 'Session').deleteMany({ 'payload.accountId': memberId })).deletedCount;
-    for (const name of ['Grant', 'AccessToken', 'RefreshToken', 'AuthorizationCode'] as const) {
-      await oidcModel(app.connection, name).deleteMany({ 'payload.accountId': memberId });
-    }
+    const ended = await app.providerRecords.endAccount(memberId);
     await app.consoles.sessions.destroyAllOf(memberId);
     return ended;
-  }
-
-  async function notify(member: Member, to: string | undefined, subjectKey: 'notice.emailChanged.subject' | 'notice.phoneChanged.subject', body: string) {
-    if (!to) return;
-    const t = translator(member.locale);
-    await app.messenger.sendEmail(to, t(subjectKey), body).catch((error: unknown) => app.logger.warn({ err: error }, 'could not send a change notice'));
   }
 
   return {
@@ -93,7 +76,7 @@ export function createMemberActions(app: AppContext) {
       try {
         number = parseMembershipNumber(membershipNumber);
       } catch {
-        throw new MemberActionError('membership_number', 'must be a valid 9-digit membership number');
+        throw new FieldError('membership_number', 'must be a valid 9-digit membership number');
       }
       const member = await app.members.findByMembershipNumber(number);
       return member ? view(member, await app.passkeys.list(member._id)) : null;
@@ -107,7 +90,7 @@ export function createMemberActions(app: AppContext) {
     async setLocked(id: string, locked: boolean, actor: string): Promise<MemberView | null> {
       const member = await load(id);
       if (!member) return null;
-      await models.members.updateOne({ _id: id }, { $set: { status: locked ? 'locked' : 'active' } });
+      await app.members.setStatus(id, locked ? 'locked' : 'active');
       if (locked) await endSessions(id);
       else await app.members.clearLoginFailures(member.membershipNumber);
       await audit.record({ type: locked ? 'member.locked' : 'member.unlocked', outcome: 'success', memberId: id, actor });
@@ -131,38 +114,29 @@ export function createMemberActions(app: AppContext) {
     async changeContact(id: string, input: { email?: unknown; phone?: unknown }, actor: string): Promise<MemberView | null> {
       const member = await load(id);
       if (!member) return null;
-      const set: Partial<Member> = {};
+      const set: { email?: string; phone?: string } = {};
       if (input.email !== undefined) {
         const check = checkEmail(typeof input.email === 'string' ? input.email : '');
-        if (check.problems.length) throw new MemberActionError('email', translator('en')(check.problems[0]!));
+        if (check.problems.length) throw new FieldError('email', translator('en')(check.problems[0]!));
         set.email = check.address;
-        set.emailVerified = true;
       }
       if (input.phone !== undefined) {
         const phone = normalisePhone(typeof input.phone === 'string' ? input.phone : '');
-        if ('problem' in phone) throw new MemberActionError('phone', translator('en')(phone.problem));
+        if ('problem' in phone) throw new FieldError('phone', translator('en')(phone.problem));
         set.phone = phone.e164;
-        set.phoneVerified = true;
       }
-      if (!Object.keys(set).length) throw new MemberActionError('email', 'give an email or a phone to change');
-      try {
-        await models.members.updateOne({ _id: id }, { $set: set });
-      } catch (error) {
-        if (isDuplicateKey(error)) throw new MemberActionError(set.email ? 'email' : 'phone', 'is already registered to another member', 409);
-        throw error;
-      }
-      const t = translator(member.locale);
-      const name = `${member.familyName} ${member.givenName}`;
-      const time = `${formatJst(member.locale, app.clock.now(), { dateStyle: 'long', timeStyle: 'short' })} JST`;
+      if (!Object.keys(set).length) throw new FieldError('email', 'give an email or a phone to change');
+      const result = await app.members.setVerifiedContacts(id, set);
+      if (!result.ok) return null;
       if (set.email) {
         await audit.record({ type: 'profile.email_changed', outcome: 'success', memberId: id, actor, detail: { from: member.email ? maskEmail(member.email) : null, to: maskEmail(set.email), by: 'admin' } });
-        const body = t('notice.emailChanged.body', { name, address: maskEmail(set.email), time });
-        await notify(member, member.email, 'notice.emailChanged.subject', body);
-        await notify(member, set.email, 'notice.emailChanged.subject', body);
+        // Both the old and the new address hear of it.
+        if (member.email) await app.notices.send(member, 'emailChanged', { address: maskEmail(set.email) }, member.email);
+        await app.notices.send(member, 'emailChanged', { address: maskEmail(set.email) }, set.email);
       }
       if (set.phone) {
         await audit.record({ type: 'profile.phone_changed', outcome: 'success', memberId: id, actor, detail: { from: member.phone ? maskPhone(member.phone) : null, to: maskPhone(set.phone), by: 'admin' } });
-        await notify(member, set.email ?? member.email, 'notice.phoneChanged.subject', t('notice.phoneChanged.body', { name, phone: maskPhone(set.phone), time }));
+        await app.notices.send(result.member, 'phoneChanged', { phone: maskPhone(set.phone) }, set.email ?? member.email);
       }
       return this.get(id);
     },

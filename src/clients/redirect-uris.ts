@@ -1,4 +1,4 @@
-import type { ClientKind } from './library.js';
+import type { ClientKind } from './kinds.js';
 
 /**
  * Redirect URI rules by kind of app: exact URIs, no fragments, no credentials; https, except

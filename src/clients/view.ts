@@ -1,4 +1,4 @@
-import type { ClientKind } from './library.js';
+import type { ClientKind } from './kinds.js';
 
 /** How the admin API and console show a client (never its secret). */
 export interface ClientView {

@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import * as oidc from 'openid-client';
 import type { Config } from '../config.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 /**
  * The provider's own consoles (My account) sign members in like any relying app would: the

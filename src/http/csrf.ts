@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 
 /**
  * CSRF tokens: a random per-browser secret in an HttpOnly, SameSite=Lax, signed cookie, and on

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import type { Logger } from '../log.js';
 import type { MessageKey } from '../i18n/index.js';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 import { renderPage } from './render.js';
 
 interface Described {

@@ -1,9 +1,11 @@
 import { en, type MessageKey } from './messages/en.js';
 import { ja } from './messages/ja.js';
-import { LOCALES, type Locale } from '../members/model.js';
 
-export type { MessageKey, Locale };
-export { LOCALES };
+export type { MessageKey };
+
+/** The languages of every member-facing page, message and notice. */
+export const LOCALES = ['ja', 'en'] as const;
+export type Locale = (typeof LOCALES)[number];
 
 const catalogues: Record<Locale, Record<MessageKey, string>> = { en, ja };
 export const DEFAULT_LOCALE: Locale = 'ja';

@@ -1,9 +1,10 @@
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
-import type { Interaction } from 'oidc-provider';
-import { AppError } from '../http/errors.js';
+import type { Client, Interaction } from 'oidc-provider';
+import { AppError } from '../errors.js';
 import { setLocale } from '../http/render.js';
 import { LANG_COOKIE, negotiateLocale } from '../i18n/index.js';
+import { isInternal } from '../oidc/client-metadata.js';
 
 const UID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -25,8 +26,7 @@ export async function loadInteraction(ctx: Context, provider: Provider): Promise
 }
 
 /** The name a relying app is shown under on our pages (our own consoles in the page's language). */
-export async function clientName(ctx: Context, provider: Provider, clientId: unknown): Promise<string> {
-  const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
-  if ((client as { internal?: boolean } | undefined)?.internal) return ctx.state.t('account.clientName');
+export function clientName(ctx: Context, client: Client | undefined, clientId: unknown): string {
+  if (isInternal(client)) return ctx.state.t('account.clientName');
   return (client?.clientName as string | undefined) ?? String(clientId ?? '');
 }

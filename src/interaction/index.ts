@@ -1,98 +1,59 @@
 import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import type { Interaction } from 'oidc-provider';
 import type { AppContext } from '../context.js';
-import { AppError } from '../http/errors.js';
-import { jsonBody } from '../passkeys/http.js';
-import { abortInteraction, showConsent, submitConsent } from './consent.js';
+import { AppError } from '../errors.js';
+import { verifyCsrf } from '../http/csrf.js';
+import { jsonBody, jsonError } from '../http/passkey-ceremony.js';
 import { loadInteraction } from './details.js';
-import { adminPasskeyOptions, adminPasskeyVerify, showAdminLogin } from './login-admin.js';
-import {
-  checkOfferSms,
-  offerRegisterOptions,
-  offerRegisterVerify,
-  passkeyOptions,
-  passkeyVerify,
-  sendOfferSms,
-  showOffer,
-  showOfferRegister,
-  showOfferSms,
-  showPasskeyLogin,
-} from './login-passkey.js';
-import { showLogin, submitLogin } from './login-password.js';
-import { clientOf, loginStepFor, sendStepUpCode, showStepUp, verifyStepUpCode } from './otp-step-up.js';
-
-type Step = (ctx: Context, app: AppContext, interaction: Interaction) => Promise<void>;
-
-/** What the member sees for each prompt oidc-provider stops at, in the order the policy asks. */
-const pages: Record<string, Step> = {
-  login: async (ctx, app, interaction) => {
-    switch (loginStepFor(interaction, await clientOf(app, interaction))) {
-      case 'otp':
-        return showStepUp(ctx, app, interaction);
-      case 'passkey':
-        return showPasskeyLogin(ctx, app, interaction);
-      case 'admin':
-        return showAdminLogin(ctx, app, interaction);
-      case 'unavailable':
-        return refuseUnavailableLevel(ctx, app, interaction);
-      default:
-        return showLogin(ctx, app, interaction);
-    }
-  },
-  consent: showConsent,
-};
-
-/** The app asked only for a level this member cannot reach here: tell the app, do not loop. */
-async function refuseUnavailableLevel(ctx: Context, app: AppContext, interaction: Interaction): Promise<void> {
-  const redirectTo = await app.provider.interactionResult(
-    ctx.req,
-    ctx.res,
-    { error: 'unmet_authentication_requirements', error_description: 'none of the requested authentication levels can be met' },
-    { mergeWithLastSubmission: false },
-  );
-  ctx.status = 303;
-  ctx.redirect(redirectTo);
-}
+import { finishWithError, seeOther, signInState, type SignInState, type Step, type StepRoute } from './step.js';
+import { nextStep, STEPS, stepAllowed } from './steps.js';
 
 /**
- * Interaction routes live under /interaction/:uid because oidc-provider scopes the interaction
- * cookie to that path.
+ * The sign-in under /interaction/:uid (oidc-provider scopes the interaction cookie to that path).
+ * One runner for every step's requests: it loads the interaction, refuses a request that does
+ * not belong to the step the interaction is at, checks the CSRF token (a form field, or a header
+ * for JSON), parses the body, then hands over to the step.
  */
+type Handler = (ctx: Context, app: AppContext, state: SignInState) => Promise<void>;
+
 export function registerInteractionRoutes(router: Router, app: AppContext): void {
   const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '8kb', encoding: 'utf-8' });
+
   // The interaction is loaded before the body is read, so that even "too large" is answered in
   // the language of the relying app's request. JSON routes answer errors in JSON.
-  const run = (step: Step, options: { json?: boolean } = {}) => async (ctx: Context) => {
+  const run = (step: Step | 'any', handler: Handler, options: { json?: boolean } = {}) => async (ctx: Context) => {
     if (options.json) ctx.state.api = true;
     const interaction = await loadInteraction(ctx, app.provider);
-    if (ctx.method === 'POST') await (options.json ? jsonBody : parseForm)(ctx, async () => {});
-    await step(ctx, app, interaction);
+    const state = await signInState(app, interaction);
+    if (step !== 'any' && !stepAllowed(step, nextStep(state))) {
+      const detail = `${ctx.method} ${step.name} request while the interaction is at ${nextStep(state)?.name ?? 'resume'}`;
+      if (options.json) return jsonError(ctx, 400, 'error.interactionExpired');
+      throw new AppError('error.interactionExpired', { detail });
+    }
+    if (ctx.method === 'POST') {
+      await (options.json ? jsonBody : parseForm)(ctx, async () => {});
+      const token = options.json ? ctx.get('x-csrf-token') : (ctx.request.body as { _csrf?: unknown } | undefined)?._csrf;
+      verifyCsrf(ctx, interaction.uid, token);
+    }
+    await handler(ctx, app, state);
   };
-  const json = { json: true };
 
-  router.get('/interaction/:uid', run(async (ctx, _app, interaction) => {
-    const page = pages[interaction.prompt.name];
-    if (!page) throw new AppError('error.generic', { status: 500, detail: `no page for prompt ${interaction.prompt.name}` });
-    await page(ctx, app, interaction);
+  router.get('/interaction/:uid', run('any', async (ctx, _app, state) => {
+    const step = nextStep(state);
+    // The login is saved and nothing optional follows: back to oidc-provider.
+    if (!step) return seeOther(ctx, state.interaction.returnTo);
+    await step.show(ctx, app, state);
   }));
-  router.post('/interaction/:uid/login', run(submitLogin));
-  router.post('/interaction/:uid/confirm', run(submitConsent));
-  router.post('/interaction/:uid/abort', run(abortInteraction));
-  router.post('/interaction/:uid/otp/send', run(sendStepUpCode));
-  router.post('/interaction/:uid/otp/verify', run(verifyStepUpCode));
 
-  router.post('/interaction/:uid/admin/options', run(adminPasskeyOptions, json));
-  router.post('/interaction/:uid/admin/verify', run(adminPasskeyVerify, json));
-  router.get('/interaction/:uid/passkey', run(showPasskeyLogin));
-  router.post('/interaction/:uid/passkey/options', run(passkeyOptions, json));
-  router.post('/interaction/:uid/passkey/verify', run(passkeyVerify, json));
-  router.get('/interaction/:uid/passkey/offer', run(showOffer));
-  router.get('/interaction/:uid/passkey/offer/sms', run(showOfferSms));
-  router.post('/interaction/:uid/passkey/offer/sms/send', run(sendOfferSms));
-  router.post('/interaction/:uid/passkey/offer/sms/check', run(checkOfferSms));
-  router.get('/interaction/:uid/passkey/offer/register', run(showOfferRegister));
-  router.post('/interaction/:uid/passkey/register/options', run(offerRegisterOptions, json));
-  router.post('/interaction/:uid/passkey/register/verify', run(offerRegisterVerify, json));
+  // "Cancel" / "Do not allow" at any step: the relying app receives access_denied.
+  router.post('/interaction/:uid/abort', run('any', async (ctx) => {
+    seeOther(ctx, await finishWithError(ctx, app, 'access_denied', 'The member cancelled the sign-in.'));
+  }));
+
+  for (const step of STEPS) {
+    for (const route of step.routes as StepRoute[]) {
+      router[route.method](`/interaction/:uid${route.path}`, run(step, route.handler, { json: route.json }));
+    }
+  }
 }

@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { AppError } from '../http/errors.js';
-import { translator } from '../i18n/index.js';
-import type { RateLimiter } from '../http/rate-limit.js';
+import { AppError, FieldError } from '../errors.js';
+import { LOCALES, translator } from '../i18n/index.js';
+import type { RateLimiter } from '../limits/library.js';
 import type { Hmac } from '../security/hmac.js';
 import { checkEmail } from './email.js';
+import { importMembers } from './import.js';
 import { isValidMembershipNumber, normaliseMembershipNumber, randomMembershipNumber } from './membership-number.js';
-import { LOCALES, NOTIFICATION_CHANNELS, type Member, type MemberModel, type NotificationChannel } from './model.js';
+import { NOTIFICATION_CHANNELS, type Member, type MemberModel, type MemberStatus, type NotificationChannel } from './model.js';
 import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password.js';
 import { normalisePhone } from './phone.js';
 import { duplicateKeyField, isDuplicateKey } from '../db/errors.js';
@@ -26,13 +27,6 @@ export const newMemberSchema = z.object({
 export type NewMember = z.input<typeof newMemberSchema>;
 
 const english = translator('en');
-
-export class MemberInputError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.name = 'MemberInputError';
-  }
-}
 
 /** memberId is for the audit trail only: the member never learns whether the number exists. */
 export type PasswordLoginResult =
@@ -53,8 +47,17 @@ export interface MembersLibrary {
   /** Chooses where one-time passwords go; SMS only with a verified number in an SMS country. */
   setNotificationChannel(memberId: string, channel: NotificationChannel): Promise<ChangeResult>;
   authenticateWithPassword(input: { membershipNumber: string; password: string; ip: string }): Promise<PasswordLoginResult>;
+  /** Imports members from a CSV file (members/import.ts): every row checked first, nothing half imported. */
+  importCsv(text: string): ReturnType<typeof importMembers>;
   /** Lifts a temporary login lockout (an admin unlocking a member). */
   clearLoginFailures(membershipNumber: string): Promise<void>;
+  /** Locks or unlocks a member (staff). A locked member has no account as far as the protocol is concerned. */
+  setStatus(memberId: string, status: MemberStatus): Promise<Member | null>;
+  /**
+   * Staff verified the member (e.g. by phone) and set a new e-mail address and/or mobile number,
+   * marked verified. A FieldError (409) when one belongs to another member.
+   */
+  setVerifiedContacts(memberId: string, contacts: { email?: string; phone?: string }): Promise<ChangeResult>;
 }
 
 /** Validates a typed membership number; throws an AppError naming what is wrong with it. */
@@ -93,27 +96,27 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
       const parsed = newMemberSchema.safeParse(input);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
-        throw new MemberInputError(String(issue.path[0] ?? 'input'), issue.message);
+        throw new FieldError(String(issue.path[0] ?? 'input'), issue.message);
       }
       const data = parsed.data;
       let membershipNumber = data.membershipNumber ? normaliseMembershipNumber(data.membershipNumber) : randomMembershipNumber();
       if (!isValidMembershipNumber(membershipNumber)) {
-        throw new MemberInputError('membershipNumber', 'must be 9 digits whose last digit is the Luhn check digit of the first eight');
+        throw new FieldError('membershipNumber', 'must be 9 digits whose last digit is the Luhn check digit of the first eight');
       }
       let email: string | undefined;
       if (data.email) {
         const check = checkEmail(data.email);
-        if (check.problems.length > 0) throw new MemberInputError('email', check.problems.map((key) => english(key)).join(' '));
+        if (check.problems.length > 0) throw new FieldError('email', check.problems.map((key) => english(key)).join(' '));
         email = check.address;
       }
       let phone: string | undefined;
       if (data.phone) {
         const result = normalisePhone(data.phone);
-        if ('problem' in result) throw new MemberInputError('phone', english(result.problem));
+        if ('problem' in result) throw new FieldError('phone', english(result.problem));
         phone = result.e164;
       }
-      if (data.notificationChannel === 'sms' && !phone) throw new MemberInputError('notificationChannel', 'sms needs a mobile phone number');
-      if (data.notificationChannel === 'email' && !email) throw new MemberInputError('notificationChannel', 'email needs an e-mail address');
+      if (data.notificationChannel === 'sms' && !phone) throw new FieldError('notificationChannel', 'sms needs a mobile phone number');
+      if (data.notificationChannel === 'email' && !email) throw new FieldError('notificationChannel', 'email needs an e-mail address');
       const passwordHash = data.password ? await hashPassword(data.password) : undefined;
       // A generated number may collide with an existing one: draw again (never for a given one).
       for (let attempt = 0; ; attempt += 1) {
@@ -139,13 +142,35 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
             membershipNumber = randomMembershipNumber();
             continue;
           }
-          if (dup) throw new MemberInputError(field || 'member', 'is already registered to another member');
+          if (dup) throw new FieldError(field || 'member', 'is already registered to another member');
           throw error;
         }
       }
     },
 
+    importCsv: (text) => importMembers(model, text),
+
     clearLoginFailures: (membershipNumber) => limiter.reset(failuresKey(membershipNumber)),
+
+    setStatus: (memberId, status) => model.findOneAndUpdate({ _id: memberId }, { $set: { status } }, { returnDocument: 'after' }).lean<Member>().exec(),
+
+    async setVerifiedContacts(memberId, contacts) {
+      const previous = await model.findById(memberId).lean<Member>();
+      if (!previous) return { ok: false, problem: 'notFound' };
+      const set: Partial<Member> = {};
+      if (contacts.email !== undefined) Object.assign(set, { email: contacts.email, emailVerified: true });
+      if (contacts.phone !== undefined) Object.assign(set, { phone: contacts.phone, phoneVerified: true });
+      try {
+        const member = await model.findOneAndUpdate({ _id: memberId }, { $set: set }, { returnDocument: 'after' }).lean<Member>();
+        return member ? { ok: true, member, previous } : { ok: false, problem: 'notFound' };
+      } catch (error) {
+        if (isDuplicateKey(error)) {
+          const field = duplicateKeyField(error) === 'phone' || !set.email ? 'phone' : 'email';
+          throw new FieldError(field, 'is already registered to another member', 409);
+        }
+        throw error;
+      }
+    },
 
     changeEmail: (memberId, address) => setVerifiedContact(memberId, 'email', address),
     changePhone: (memberId, e164) => setVerifiedContact(memberId, 'phone', e164),

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type HydratedDocument, type Model } from 'mongoose';
+import { LOCALES, type Locale } from '../i18n/index.js';
 
-export const LOCALES = ['ja', 'en'] as const;
-export type Locale = (typeof LOCALES)[number];
 export const NOTIFICATION_CHANNELS = ['email', 'sms'] as const;
 export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
 export const MEMBER_STATUSES = ['active', 'locked'] as const;

@@ -1,7 +1,7 @@
 import type { Account, AccountClaims, FindAccount } from 'oidc-provider';
 import type { Member } from '../members/model.js';
 import type { MembersLibrary } from '../members/library.js';
-import { isAdminAccount, type AdminLibrary } from '../admin/library.js';
+import { isAdminAccount, type AdminLibrary } from '../admins/library.js';
 
 /** Claims a relying app may receive, filtered by oidc-provider according to the granted scopes. */
 export function memberClaims(member: Member): AccountClaims {

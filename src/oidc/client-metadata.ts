@@ -1,5 +1,5 @@
 import { errors, type Client, type KoaContextWithOIDC } from 'oidc-provider';
-import { ACR_VALUES } from './acr.js';
+import { ACR_VALUES } from '../assurance/acr.js';
 
 /**
  * Client metadata of ours, beside the standard registration metadata (set by admins; dynamic

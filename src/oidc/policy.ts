@@ -1,36 +1,11 @@
-import { interactionPolicy as oidcPolicy, type Client, type KoaContextWithOIDC } from 'oidc-provider';
-import { isAdminAccount } from '../admin/library.js';
-import { ACR_VALUES, parseAcrValues, satisfies } from './acr.js';
+import { interactionPolicy as oidcPolicy, type KoaContextWithOIDC } from 'oidc-provider';
+import { isAdminConsole } from '../clients/kinds.js';
+import { isAdminAccount } from '../admins/library.js';
+import { acrRequirement, requirementMet } from '../assurance/acr.js';
 import { minAcrOf } from './client-metadata.js';
 
 const { Check } = oidcPolicy;
 
-/** The admin console's client id: the only client admins sign in to, and members never do. */
-export const ADMIN_CONSOLE_CLIENT_ID = 'jmb-admin';
-export const isAdminConsole = (client: Client | undefined) => client?.clientId === ADMIN_CONSOLE_CLIENT_ID;
-
-/** The known assurance levels a request asks for in acr_values, in its order of preference. */
-export function requestedAcrValues(params: Record<string, unknown>): string[] {
-  return parseAcrValues(params.acr_values).filter((value) => (ACR_VALUES as string[]).includes(value));
-}
-
-/**
- * What a sign-in must reach: the app's minimum level (set by an admin) always, and one of the
- * levels in acr_values if it sent any.
- */
-export interface AcrRequirement {
-  required: string[];
-  anyOf: string[];
-}
-
-export function acrRequirement(params: Record<string, unknown>, client: Client | undefined): AcrRequirement {
-  const minimum = minAcrOf(client);
-  return { required: minimum ? [minimum] : [], anyOf: requestedAcrValues(params) };
-}
-
-export function requirementMet(requirement: AcrRequirement, amr: readonly string[]): boolean {
-  return requirement.required.every((value) => satisfies(value, amr)) && (requirement.anyOf.length === 0 || requirement.anyOf.some((value) => satisfies(value, amr)));
-}
 
 /**
  * The prompts oidc-provider stops at, in order: login (no session, prompt=login, max_age,
@@ -60,7 +35,7 @@ export function interactionPolicy() {
       (ctx: KoaContextWithOIDC) => {
         const { oidc } = ctx;
         if (!oidc.session?.accountId) return Check.NO_NEED_TO_PROMPT;
-        const requirement = acrRequirement(oidc.params as Record<string, unknown>, oidc.client);
+        const requirement = acrRequirement(oidc.params as Record<string, unknown>, minAcrOf(oidc.client));
         if (requirement.required.length === 0 && requirement.anyOf.length === 0) return Check.NO_NEED_TO_PROMPT;
         const amr = (oidc.session as unknown as { amr?: string[] }).amr ?? [];
         return requirementMet(requirement, amr) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;

@@ -4,10 +4,11 @@ import type { Clock } from '../clock.js';
 import type { Config, Secrets } from '../config.js';
 import type { Logger } from '../log.js';
 import type { MembersLibrary } from '../members/library.js';
-import { hashClientSecret, installHashedSecretComparison } from '../clients/library.js';
+import { ADMIN_SCOPES, isAdminConsole, MEMBER_SCOPE_CLAIMS, MEMBER_SCOPES } from '../clients/kinds.js';
+import { hashClientSecret, installHashedSecretComparison } from '../clients/secrets.js';
 import type { Hmac } from '../security/hmac.js';
 import { createFindAccount } from './account.js';
-import { ACR_VALUES } from './acr.js';
+import { ACR_VALUES } from '../assurance/acr.js';
 import { createAdapterFactory } from './adapter.js';
 import {
   accessTokenTtlOf,
@@ -18,9 +19,9 @@ import {
   validateExtraClientMetadata,
 } from './client-metadata.js';
 import { clientIdFactory, REGISTRATION_POLICY, registrationPolicy } from './registration.js';
-import { isAdminAccount, type AdminLibrary } from '../admin/library.js';
+import { isAdminAccount, type AdminLibrary } from '../admins/library.js';
 import { logoutSource, postLogoutSuccessSource, renderError } from './pages.js';
-import { interactionPolicy, isAdminConsole } from './policy.js';
+import { interactionPolicy } from './policy.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -35,9 +36,6 @@ export interface ProviderDeps {
 
 /** The admin API as an OAuth resource server: tokens for it carry admin:read and/or admin:write. */
 export const adminApiResource = (issuer: string) => `${issuer}/api/admin`;
-export const ADMIN_SCOPES = { viewer: 'admin:read', editor: 'admin:read admin:write' } as const;
-
-export const SCOPES = ['openid', 'offline_access', 'profile', 'email', 'phone', 'membership'];
 
 /**
  * First-party apps (the airline's own sites and apps, flagged by an admin) never show the consent
@@ -84,15 +82,9 @@ export function createProvider(deps: ProviderDeps): Provider {
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
-    claims: {
-      // acr, amr and auth_time in every ID token, requested or not (DESIGN §4).
-      openid: ['sub', 'acr', 'amr', 'auth_time'],
-      profile: ['name', 'family_name', 'given_name', 'locale'],
-      email: ['email', 'email_verified'],
-      phone: ['phone_number', 'phone_number_verified'],
-      membership: ['membership_number'],
-    },
-    scopes: SCOPES,
+    // acr, amr and auth_time in every ID token, requested or not (DESIGN §4).
+    claims: Object.fromEntries(Object.entries(MEMBER_SCOPE_CLAIMS).filter(([, claims]) => claims.length > 0).map(([scope, claims]) => [scope, [...claims]])),
+    scopes: MEMBER_SCOPES,
     acrValues: ACR_VALUES,
     responseTypes: ['code'],
     clientDefaults: {

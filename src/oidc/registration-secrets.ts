@@ -1,6 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Connection } from 'mongoose';
-import { HASHED_SECRET_PREFIX } from '../clients/library.js';
+import { HASHED_SECRET_PREFIX } from '../clients/secrets.js';
 import type { Hmac } from '../security/hmac.js';
 import { oidcModel } from './adapter.js';
 

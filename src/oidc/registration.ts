@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import { checkRedirectUri, type ClientKind } from '../clients/library.js';
+import type { ClientKind } from '../clients/kinds.js';
+import { checkRedirectUri } from '../clients/redirect-uris.js';
 import { CLIENT_METADATA_PROPERTIES } from './client-metadata.js';
 
 /**

@@ -1,8 +1,8 @@
 import { randomBytes, randomInt } from 'node:crypto';
-import type { AuditRecorder } from '../audit/recorder.js';
+import type { AuditLibrary } from '../audit/library.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { RateLimiter } from '../http/rate-limit.js';
+import type { RateLimiter } from '../limits/library.js';
 import type { Locale } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { maskEmail } from '../members/email.js';
@@ -67,8 +67,11 @@ export interface OtpLibrary {
   verify(request: { memberId: string; purpose: OtpPurpose; binding: string; code: unknown; ip: string }): Promise<VerifyResult>;
   /** The live code of a flow, for the code entry page (where it went, when it expires). */
   status(memberId: string, purpose: OtpPurpose, binding: string): Promise<CodeStatus | undefined>;
-  /** Whether the member completed this flow's code within the last `minutes`. */
-  verifiedWithin(memberId: string, purpose: OtpPurpose, binding: string, minutes: number): Promise<boolean>;
+  /**
+   * Whether the member entered a code sent by SMS in this flow (any purpose) within the last
+   * `minutes`: the check the seed requires before a passkey is registered.
+   */
+  smsVerifiedWithin(memberId: string, binding: string, minutes: number): Promise<boolean>;
 }
 
 export function createOtpLibrary(deps: {
@@ -79,7 +82,7 @@ export function createOtpLibrary(deps: {
   config: Config;
   messenger: Messenger;
   logger: Logger;
-  audit: AuditRecorder;
+  audit: AuditLibrary;
 }): OtpLibrary {
   const { model, limiter, hmac, clock, config, messenger, logger, audit } = deps;
   const rules = config.otp;
@@ -167,9 +170,9 @@ export function createOtpLibrary(deps: {
       return { ok: true, channel: reserved.channel, destination: reserved.destination };
     },
 
-    async verifiedWithin(memberId, purpose, binding, minutes) {
+    async smsVerifiedWithin(memberId, binding, minutes) {
       const since = new Date(clock.now().getTime() - minutes * 60_000);
-      return (await model.countDocuments({ memberId, purpose, binding, consumedAt: { $gt: since } })) > 0;
+      return (await model.countDocuments({ memberId, binding, channel: 'sms', consumedAt: { $gt: since } })) > 0;
     },
 
     async status(memberId, purpose, binding) {

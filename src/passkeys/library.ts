@@ -9,7 +9,7 @@ import {
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
 } from '@simplewebauthn/server';
-import type { AuditRecorder } from '../audit/recorder.js';
+import type { AuditLibrary } from '../audit/library.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Member } from '../members/model.js';
@@ -97,7 +97,7 @@ export function createPasskeyLibrary(deps: {
   config: Config;
   clock: Clock;
   hmac: Hmac;
-  audit: AuditRecorder;
+  audit: AuditLibrary;
 }) {
   const { realm, passkeys, challenges, config, clock, hmac, audit } = deps;
   // Audit: a member's events name the member; an admin's name the admin as the actor.

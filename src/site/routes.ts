@@ -1,6 +1,5 @@
 import type Router from '@koa/router';
 import type { AppContext } from '../context.js';
-import { isDatabaseReachable } from '../db/connection.js';
 import { renderPage, safeReturnPath } from '../http/render.js';
 import { isLocale, LANG_COOKIE } from '../i18n/index.js';
 
@@ -26,7 +25,7 @@ export function registerSiteRoutes(router: Router, app: AppContext): void {
 
   router.get('/readyz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    const database = await isDatabaseReachable(app.connection);
+    const database = await app.databaseReachable();
     ctx.status = database ? 200 : 503;
     ctx.body = { status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable' };
   });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
 import { ManualClock } from '../../src/clock.js';
-import { ACR } from '../../src/oidc/acr.js';
+import { ACR } from '../../src/assurance/acr.js';
 import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
 import { addAuthenticator, launchChromium, toBase64url, type VirtualAuthenticator } from '../support/chromium.js';
 import { startDeliveryStandIns, type DeliveryStandIns } from '../support/delivery.js';
@@ -37,6 +37,9 @@ beforeAll(async () => {
   rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
   chromium = await launchChromium();
 }, 60_000);
+
+/** The stored passkeys, as the database has them. */
+const passkeysCollection = () => app.connection.collection('passkeys');
 
 afterAll(async () => {
   await chromium?.close();
@@ -139,7 +142,7 @@ describe('a passkey on this device', () => {
     expect((await page.locator('[role=status]').textContent())?.trim()).toBe('Your passkey has been added.');
     const [credential] = await authenticator.credentials();
     expect(credential?.isResidentCredential).toBe(true);
-    const stored = await app.context.models.passkeys.findById(toBase64url(credential!.credentialId)).lean();
+    const stored = await passkeysCollection().findOne({ _id: toBase64url(credential!.credentialId) as never });
     expect(stored).toMatchObject({ ownerId: member.id, transports: ['internal'] });
     await signOutOfAccount(page);
   });
@@ -183,7 +186,7 @@ describe('a passkey on this device', () => {
     await page.click('form[action$="/delete"] button');
     await page.waitForURL(`${app.baseUrl}/account/passkeys`);
     await page.waitForSelector('[data-passkey-signals][data-signalled="true"]');
-    expect(await app.context.models.passkeys.countDocuments({ ownerId: member.id })).toBe(0);
+    expect(await passkeysCollection().countDocuments({ ownerId: member.id })).toBe(0);
     // The Signal API told the authenticator to forget it.
     expect(await authenticator.credentials()).toHaveLength(0);
 
@@ -210,7 +213,7 @@ describe('a passkey on a phone (hybrid)', () => {
     await addAuthenticator(context, page, 'hybrid');
     await openAccount(page, member);
     await registerPasskey(page, member);
-    const [stored] = await app.context.models.passkeys.find({ ownerId: member.id }).lean();
+    const [stored] = await passkeysCollection().find({ ownerId: member.id }).toArray();
     expect(stored!.transports).toContain('hybrid');
     await signOutOfAccount(page);
     await context.clearCookies();

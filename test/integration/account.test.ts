@@ -151,7 +151,7 @@ describe('changing the e-mail address', () => {
     expect(audit?.detail).toEqual({ from: 't***@example.jp', to: 't***@example.jp' });
     expect(JSON.stringify(audit)).not.toContain('taro.new@example.jp');
 
-    await app.context.models.members.updateOne({ _id: taro.id }, { email: taro.email });
+    await app.connection.collection('members').updateOne({ _id: taro.id as never }, { $set: { email: taro.email } });
   });
 
   it('names the field a new member collides on (the in-memory server gives no keyPattern)', async () => {
@@ -229,7 +229,7 @@ describe('registering a mobile number for SMS (the four steps)', () => {
     const next = await signIn(taro);
     expect(textOf(next.page, '.card')).toContain('by SMS to ***-****-1357');
 
-    await app.context.models.members.updateOne({ _id: taro.id }, { $unset: { phone: 1 }, phoneVerified: false, notificationChannel: 'email' });
+    await app.connection.collection('members').updateOne({ _id: taro.id as never }, { $unset: { phone: 1 }, $set: { phoneVerified: false, notificationChannel: 'email' } });
   });
 
   it('refuses a number another member has', async () => {

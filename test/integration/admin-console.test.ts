@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Admin } from '../../src/admin/model.js';
+import type { Admin } from '../../src/admins/model.js';
 import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
 import { Browser, findForm, postJson, textOf, type Page } from '../support/browser.js';
 import { startDeliveryStandIns, type DeliveryStandIns } from '../support/delivery.js';

@@ -26,7 +26,7 @@ beforeAll(async () => {
   const member = await app.context.members.create({ familyName: 'Sato', givenName: 'Ken', email: 'ken@example.com', countryOfResidence: 'JP', password, locale: 'en' });
   membershipNumber = member.membershipNumber;
   const locked = await app.context.members.create({ familyName: 'Kato', givenName: 'Yui', email: 'yui@example.com', countryOfResidence: 'JP', password });
-  await app.context.models.members.updateOne({ _id: locked._id }, { status: 'locked' });
+  await app.context.members.setStatus(locked._id, 'locked');
   lockedNumber = locked.membershipNumber;
   const first = await app.context.clients.create({ name: 'JAL Web', kind: 'web', redirectUris: [REDIRECT], firstParty: true });
   rp = await discoverRp(app.issuer, { ...first, redirectUri: REDIRECT });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { ACR } from '../../src/oidc/acr.js';
+import { ACR } from '../../src/assurance/acr.js';
 import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
 import { Browser } from '../support/browser.js';
 import { authorizationUrl, discoverRp, exchangeCode, oidc, passwordLogin, type RelyingParty } from '../support/rp.js';

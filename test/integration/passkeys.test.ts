@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ManualClock } from '../../src/clock.js';
-import { ACR } from '../../src/oidc/acr.js';
+import { ACR } from '../../src/assurance/acr.js';
 import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
 import { Browser, postJson, textOf, type Page } from '../support/browser.js';
 import { startDeliveryStandIns, type DeliveryStandIns } from '../support/delivery.js';
@@ -37,6 +37,9 @@ beforeAll(async () => {
   const client = await app.context.clients.create({ name: 'JAL Web', kind: 'web', redirectUris: [REDIRECT], firstParty: true });
   rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
 });
+
+/** The stored passkeys, as the database has them. */
+const passkeysCollection = () => app.connection.collection('passkeys');
 
 afterAll(async () => {
   await app?.close();
@@ -116,7 +119,7 @@ describe('registering a passkey', () => {
     expect(result.data.redirect).toBe('/account/passkeys');
     expect(result.data.signals).toMatchObject({ rpID: 'localhost', allAcceptedCredentialIDs: [hanaKey.id], userName: hana.number });
 
-    const stored = await app.context.models.passkeys.findById(hanaKey.id).lean();
+    const stored = await passkeysCollection().findOne({ _id: hanaKey.id as never });
     expect(stored).toMatchObject({ ownerId: hana.id, transports: ['hybrid', 'internal'], deviceType: 'singleDevice', backedUp: false, aaguid: '00000000-0000-0000-0000-000000000000', counter: 0 });
     expect(stored!.name).toMatch(/^Passkey \(/);
     const list = await browser.go(`${app.baseUrl}/account/passkeys`);
@@ -145,7 +148,7 @@ describe('registering a passkey', () => {
     const refused = await postJson(browser, `${app.baseUrl}/account/passkeys/register/options`, {}, csrf);
     expect(refused.status).toBe(403);
     expect(refused.data.redirect).toBe('/account/passkeys/sms');
-    expect(await app.context.models.passkeys.countDocuments({ ownerId: ken.id })).toBe(0);
+    expect(await passkeysCollection().countDocuments({ ownerId: ken.id })).toBe(0);
   });
 
   it('tells a member without a mobile number how to get one', async () => {
@@ -176,7 +179,7 @@ describe('registering a passkey', () => {
       expect(refused.status).toBe(400);
       expect(refused.data.error_description).toBe('The passkey could not be created. Please try again.');
     }
-    expect(await app.context.models.passkeys.countDocuments({ ownerId: ken.id })).toBe(0);
+    expect(await passkeysCollection().countDocuments({ ownerId: ken.id })).toBe(0);
     kenKey = new SoftAuthenticator(app.baseUrl);
     expect((await register(browser, page, kenKey)).status).toBe(200);
   });
@@ -194,7 +197,7 @@ describe('signing in with a passkey', () => {
     const claims = (await finish(flow, result.data.redirect, flow.pending)).claims()!;
     expect(claims.acr).toBe(ACR.passkey);
     expect(claims.amr).toEqual(['hwk', 'user', 'mfa']);
-    expect((await app.context.models.passkeys.findById(hanaKey.id).lean())!.lastUsedAt).toBeInstanceOf(Date);
+    expect((await passkeysCollection().findOne({ _id: hanaKey.id as never }))!.lastUsedAt).toBeInstanceOf(Date);
     expect(await app.connection.collection('audit_events').findOne({ type: 'login.passkey', outcome: 'success', memberId: hana.id })).toMatchObject({ ip: expect.any(String) });
   });
 
@@ -241,7 +244,7 @@ describe('signing in with a passkey', () => {
     const done = await postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/register/verify`, { response: laptop.register(created.data as never) }, csrf);
     expect(done.status).toBe(200);
     expect((await finish(flow, done.data.redirect, flow.pending)).claims()!.sub).toBe(ken.id);
-    expect(await app.context.models.passkeys.countDocuments({ ownerId: ken.id })).toBe(3);
+    expect(await passkeysCollection().countDocuments({ ownerId: ken.id })).toBe(3);
   });
 });
 
@@ -267,7 +270,7 @@ describe('refusals', () => {
     await refusedWith((o) => hanaKey.authenticate(o, { counter: 1 }));
     const audit = await app.connection.collection('audit_events').findOne({ type: 'passkey.counter_regression', memberId: hana.id });
     expect(audit).not.toBeNull();
-    hanaKey.counter = (await app.context.models.passkeys.findById(hanaKey.id).lean())!.counter;
+    hanaKey.counter = (await passkeysCollection().findOne({ _id: hanaKey.id as never }))!.counter;
   });
 
   it('a replayed response: the challenge is gone after its first use', async () => {
@@ -389,6 +392,6 @@ describe('managing passkeys', () => {
     clock.advanceSeconds(10 * 60 + 1);
     const redirected = await browser.submit(confirm, `form[action="/account/passkeys/${id}/delete"]`);
     expect(new URL(redirected.url).pathname).toBe('/account/verify');
-    expect(await app.context.models.passkeys.countDocuments({ _id: id })).toBe(1);
+    expect(await passkeysCollection().countDocuments({ _id: id as never })).toBe(1);
   });
 });

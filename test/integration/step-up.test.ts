@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ManualClock } from '../../src/clock.js';
-import { ACR } from '../../src/oidc/acr.js';
+import { ACR } from '../../src/assurance/acr.js';
 import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
 import { Browser, textOf, type Page } from '../support/browser.js';
 import { startDeliveryStandIns, type DeliveryStandIns } from '../support/delivery.js';
@@ -35,7 +35,7 @@ beforeAll(async () => {
     await m.create({ familyName: 'Abroad', givenName: 'Member', email: people.abroad.email, phone: '+44 7911 123456', notificationChannel: 'sms', countryOfResidence: 'GB', password })
   ).membershipNumber;
   const nowhere = await m.create({ familyName: 'No', givenName: 'Where', email: 'nowhere@example.jp', countryOfResidence: 'GB', password });
-  await app.context.models.members.updateOne({ _id: nowhere._id }, { emailVerified: false });
+  await app.connection.collection('members').updateOne({ _id: nowhere._id as never }, { $set: { emailVerified: false } });
   people.nowhere.number = nowhere.membershipNumber;
   const client = await app.context.clients.create({ name: 'Mileage Shop', kind: 'web', redirectUris: [REDIRECT], firstParty: true });
   rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });

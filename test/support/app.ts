@@ -8,6 +8,7 @@ import { createApp, createAppContext } from '../../src/app.js';
 import { systemClock, type Clock } from '../../src/clock.js';
 import { loadConfig, type Config, type Secrets } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
+import { registerConsoleClients } from '../../src/console/clients.js';
 import { connectDatabase } from '../../src/db/connection.js';
 import { createLogger } from '../../src/log.js';
 import { generateSecrets } from '../../src/security/keys.js';
@@ -75,6 +76,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     logger: createLogger(config.logLevel),
     clock: options.clock ?? systemClock,
   });
+  await registerConsoleClients(config, context.clients);
   context.runtime.localUrl = baseUrl;
   const app = createApp(context);
   server.on('request', app.callback());

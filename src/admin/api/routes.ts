@@ -2,10 +2,11 @@ import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import { ClientInputError, type NewClient } from '../../clients/library.js';
+import type { NewClient } from '../../clients/metadata.js';
 import type { AppContext } from '../../context.js';
+import { FieldError } from '../../errors.js';
 import { REGISTRATION_POLICY } from '../../oidc/registration.js';
-import { createMemberActions, MemberActionError } from '../member-actions.js';
+import { createMemberActions } from '../member-actions.js';
 import { ApiAuthError, authenticate, requireScope, type AdminPrincipal, type AdminScope } from './auth.js';
 import { openApiDocument } from './openapi.js';
 
@@ -14,6 +15,7 @@ import { openApiDocument } from './openapi.js';
  * OAuth-style: { error, error_description } plus the offending field where there is one.
  */
 const snake = (field: string) => field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const clientRoute = (ctx: Context) => ctx.path.startsWith('/api/admin/clients');
 
 /** The API's snake_case client fields → the library's input. */
 function clientInput(body: Record<string, unknown>): Partial<NewClient> {
@@ -36,7 +38,7 @@ function clientInput(body: Record<string, unknown>): Partial<NewClient> {
     admin_role: 'adminRole',
   };
   const unknown = Object.keys(body).filter((key) => !(key in map));
-  if (unknown.length) throw new ClientInputError(unknown[0]!, 'is not a client field');
+  if (unknown.length) throw new FieldError(unknown[0]!, 'is not a client field');
   return Object.fromEntries(Object.entries(body).map(([key, value]) => [map[key]!, value])) as Partial<NewClient>;
 }
 
@@ -74,14 +76,11 @@ export function registerAdminApi(router: Router, app: AppContext): void {
           ctx.body = { error: error.error, error_description: error.message };
           return;
         }
-        if (error instanceof ClientInputError) {
-          ctx.status = 400;
-          ctx.body = { error: 'invalid_client_metadata', error_description: `${snake(error.field)}: ${error.message.slice(error.field.length + 2)}`, field: snake(error.field) };
-          return;
-        }
-        if (error instanceof MemberActionError) {
+        if (error instanceof FieldError) {
+          // Client metadata problems carry RFC 7591's error code; anything else is a bad request.
+          const field = snake(error.field);
           ctx.status = error.status;
-          ctx.body = { error: 'invalid_request', error_description: `${error.field}: ${error.message}`, field: error.field };
+          ctx.body = { error: clientRoute(ctx) ? 'invalid_client_metadata' : 'invalid_request', error_description: `${field}: ${error.problem}`, field };
           return;
         }
         throw error;
@@ -104,7 +103,7 @@ export function registerAdminApi(router: Router, app: AppContext): void {
 
   router.post('/api/admin/clients', api('admin:write', async (ctx, principal) => {
     const created = await app.clients.create(clientInput(body(ctx)) as NewClient);
-    await app.audit.record({ ctx, type: 'client.created', outcome: 'success', clientId: created.clientId, actor: principal.actor, detail: { name: created.view.name, kind: created.view.kind } });
+    await app.audit.record({ type: 'client.created', outcome: 'success', clientId: created.clientId, actor: principal.actor, detail: { name: created.view.name, kind: created.view.kind } });
     ctx.status = 201;
     // The secret is in this response only: it is stored as a keyed hash.
     ctx.body = { ...created.view, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) };
@@ -118,10 +117,10 @@ export function registerAdminApi(router: Router, app: AppContext): void {
 
   router.patch('/api/admin/clients/:id', api('admin:write', async (ctx, principal) => {
     const changes = clientInput(body(ctx));
-    if ('clientId' in changes || 'kind' in changes) throw new ClientInputError(changes.clientId ? 'clientId' : 'kind', 'cannot be changed');
+    if ('clientId' in changes || 'kind' in changes) throw new FieldError(changes.clientId ? 'clientId' : 'kind', 'cannot be changed');
     const updated = await app.clients.update(String(ctx.params.id), changes);
     if (!updated) return notFound(ctx, 'client');
-    await app.audit.record({ ctx, type: 'client.changed', outcome: 'success', clientId: updated.client_id, actor: principal.actor, detail: { fields: Object.keys(body(ctx)) } });
+    await app.audit.record({ type: 'client.changed', outcome: 'success', clientId: updated.client_id, actor: principal.actor, detail: { fields: Object.keys(body(ctx)) } });
     ctx.body = updated;
   }));
 
@@ -129,7 +128,7 @@ export function registerAdminApi(router: Router, app: AppContext): void {
     router.post(`/api/admin/clients/:id/${path}`, api('admin:write', async (ctx, principal) => {
       const updated = await app.clients.setDisabled(String(ctx.params.id), disabled);
       if (!updated) return notFound(ctx, 'client');
-      await app.audit.record({ ctx, type: disabled ? 'client.disabled' : 'client.enabled', outcome: 'success', clientId: updated.client_id, actor: principal.actor });
+      await app.audit.record({ type: disabled ? 'client.disabled' : 'client.enabled', outcome: 'success', clientId: updated.client_id, actor: principal.actor });
       ctx.body = updated;
     }));
   }
@@ -137,24 +136,24 @@ export function registerAdminApi(router: Router, app: AppContext): void {
   router.post('/api/admin/clients/:id/secret', api('admin:write', async (ctx, principal) => {
     const rotated = await app.clients.rotateSecret(String(ctx.params.id));
     if (!rotated) return notFound(ctx, 'client');
-    await app.audit.record({ ctx, type: 'client.secret_rotated', outcome: 'success', clientId: rotated.view.client_id, actor: principal.actor });
+    await app.audit.record({ type: 'client.secret_rotated', outcome: 'success', clientId: rotated.view.client_id, actor: principal.actor });
     ctx.body = { ...rotated.view, client_secret: rotated.clientSecret };
   }));
 
   router.delete('/api/admin/clients/:id', api('admin:write', async (ctx, principal) => {
     const id = String(ctx.params.id);
     if (!(await app.clients.remove(id))) return notFound(ctx, 'client');
-    await app.audit.record({ ctx, type: 'client.deleted', outcome: 'success', clientId: id, actor: principal.actor });
+    await app.audit.record({ type: 'client.deleted', outcome: 'success', clientId: id, actor: principal.actor });
     ctx.status = 204;
   }));
 
   // Initial access tokens for dynamic registration (RFC 7591)
   router.post('/api/admin/initial-access-tokens', api('admin:write', async (ctx, principal) => {
     const parsed = iatBody.safeParse(body(ctx));
-    if (!parsed.success) throw new MemberActionError('expires_in', 'must be between 60 seconds and 30 days');
+    if (!parsed.success) throw new FieldError('expires_in', 'must be between 60 seconds and 30 days');
     const token = new app.provider.InitialAccessToken({ expiresIn: parsed.data.expires_in, policies: [REGISTRATION_POLICY] });
     const value = await token.save();
-    await app.audit.record({ ctx, type: 'client.registration_token_issued', outcome: 'success', actor: principal.actor, detail: { expiresIn: parsed.data.expires_in } });
+    await app.audit.record({ type: 'client.registration_token_issued', outcome: 'success', actor: principal.actor, detail: { expiresIn: parsed.data.expires_in } });
     ctx.status = 201;
     ctx.body = {
       initial_access_token: value,
@@ -197,7 +196,7 @@ export function registerAdminApi(router: Router, app: AppContext): void {
   router.patch('/api/admin/members/:id/contact', api('admin:write', async (ctx, principal) => {
     const input = body(ctx);
     const extra = Object.keys(input).find((key) => key !== 'email' && key !== 'phone');
-    if (extra) throw new MemberActionError(extra, 'is not a contact field (email, phone)');
+    if (extra) throw new FieldError(extra, 'is not a contact field (email, phone)');
     const member = await actions.changeContact(String(ctx.params.id), input, principal.actor);
     if (!member) return notFound(ctx, 'member');
     ctx.body = member;
@@ -208,22 +207,21 @@ export function registerAdminApi(router: Router, app: AppContext): void {
     const parsed = auditQuery.safeParse(ctx.query);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new MemberActionError(String(issue.path[0]), issue.message);
+      throw new FieldError(String(issue.path[0]), issue.message);
     }
     const q = parsed.data;
-    const filter: Record<string, unknown> = {};
-    if (q.member_id) filter.memberId = q.member_id;
-    if (q.client_id) filter.clientId = q.client_id;
-    if (q.type) filter.type = q.type;
-    const at: Record<string, Date> = {};
-    if (q.from) at.$gte = new Date(q.from);
-    if (q.to) at.$lte = new Date(q.to);
-    if (q.before) at.$lt = new Date(q.before);
-    if (Object.keys(at).length) filter.at = at;
-    const events = await app.models.audit.find(filter).sort({ at: -1 }).limit(q.limit).lean();
+    const page = await app.audit.query({
+      memberId: q.member_id,
+      clientId: q.client_id,
+      type: q.type,
+      from: q.from ? new Date(q.from) : undefined,
+      to: q.to ? new Date(q.to) : undefined,
+      before: q.before ? new Date(q.before) : undefined,
+      limit: q.limit,
+    });
     ctx.body = {
-      events: events.map(({ _id, expiresAt: _e, ...event }) => ({ id: _id, ...event, at: event.at.toISOString() })),
-      next_before: events.length === q.limit ? events.at(-1)!.at.toISOString() : null,
+      events: page.events.map(({ _id, ...event }) => ({ id: _id, ...event, at: event.at.toISOString() })),
+      next_before: page.nextBefore?.toISOString() ?? null,
     };
   }));
 }

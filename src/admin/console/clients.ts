@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { MEMBER_SCOPES } from '../../clients/library.js';
+import { MEMBER_SCOPES } from '../../clients/kinds.js';
 import type { AppContext } from '../../context.js';
-import { ACR_VALUES } from '../../oidc/acr.js';
+import { ACR_VALUES } from '../../assurance/acr.js';
 import type { ConsoleKit } from './index.js';
 import type { AdminVisit } from './visit.js';
 

@@ -4,8 +4,8 @@ import type { AppContext } from '../../context.js';
 import { csrfToken, verifyCsrf } from '../../http/csrf.js';
 import { renderPage } from '../../http/render.js';
 import { formatJst } from '../../i18n/index.js';
-import { jsonBody, jsonError, jsonOk, parseRegistration } from '../../passkeys/http.js';
-import { adminAsOwner } from '../library.js';
+import { jsonBody, jsonError, jsonOk, parseRegistration } from '../../http/passkey-ceremony.js';
+import { adminAsOwner } from '../../admins/library.js';
 
 /**
  * The one-time enrolment link (scripts/create-admin.ts): the new admin registers the passkey they
@@ -57,7 +57,7 @@ export function registerEnrolmentPages(router: Router, app: AppContext): void {
     });
     if (!result.ok) return jsonError(ctx, 400, result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed');
     await app.admins.completeEnrolment(found.token);
-    await app.audit.record({ ctx, type: 'admin.enrolled', outcome: 'success', actor: `admin:${found.admin._id}`, detail: { role: found.admin.role } });
+    await app.audit.record({ type: 'admin.enrolled', outcome: 'success', actor: `admin:${found.admin._id}`, detail: { role: found.admin.role } });
     jsonOk(ctx, { redirect: '/admin', signals: result.signals });
   }));
 }

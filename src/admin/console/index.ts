@@ -2,10 +2,10 @@ import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { AppContext } from '../../context.js';
-import { AppError } from '../../http/errors.js';
+import { AppError } from '../../errors.js';
 import { renderPage } from '../../http/render.js';
-import { ACR } from '../../oidc/acr.js';
-import { isAdminAccount } from '../library.js';
+import { ACR } from '../../assurance/acr.js';
+import { isAdminAccount } from '../../admins/library.js';
 import { registerAuditPages } from './audit.js';
 import { registerClientPages } from './clients.js';
 import { registerEnrolmentPages } from './enrol.js';
@@ -97,7 +97,7 @@ export function registerAdminConsole(router: Router, app: AppContext): void {
 
   router.post('/admin/logout', forms, kit.page(async (ctx, visit) => {
     await app.consoles.sessions.destroy(ctx, 'admin', visit.session);
-    await app.audit.record({ ctx, type: 'admin.logout', outcome: 'success', actor: `admin:${visit.admin._id}` });
+    await app.audit.record({ type: 'admin.logout', outcome: 'success', actor: `admin:${visit.admin._id}` });
     ctx.status = 303;
     ctx.redirect(rp.logoutUrl(visit.session.idToken));
   }));

@@ -3,7 +3,7 @@ import type { ConsoleSession } from '../../console/sessions.js';
 import type { AppContext } from '../../context.js';
 import { CONSOLE_ORIGIN_HEADERS } from '../../audit/request-context.js';
 import { csrfToken, verifyCsrf } from '../../http/csrf.js';
-import type { Admin } from '../model.js';
+import type { Admin } from '../../admins/model.js';
 
 /**
  * An admin's visit to the console: their console session (opened only by a passkey sign-in),

@@ -1,4 +1,4 @@
-import type { MessageKey } from '../i18n/index.js';
+import type { MessageKey } from './i18n/index.js';
 
 /**
  * The one error type our code throws on purpose. `key` is a message key shown to the member
@@ -28,4 +28,21 @@ export class AppError extends Error {
 
 export function assert(condition: unknown, key: MessageKey, options?: ConstructorParameters<typeof AppError>[1]): asserts condition {
   if (!condition) throw new AppError(key, options);
+}
+
+/**
+ * A value a person or a program gave us that cannot be accepted, naming the field: the one error
+ * for input problems of commands, the admin API and the libraries behind them (members, admins,
+ * clients). `problem` is English, for an operator or a developer; member-facing pages use
+ * AppError's message keys instead.
+ */
+export class FieldError extends Error {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+    readonly status: 400 | 404 | 409 = 400,
+  ) {
+    super(`${field}: ${problem}`);
+    this.name = 'FieldError';
+  }
 }

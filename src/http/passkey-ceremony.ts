@@ -2,8 +2,9 @@ import { bodyParser } from '@koa/bodyparser';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import type { MessageKey } from '../i18n/index.js';
-import { AppError } from '../http/errors.js';
+import type { Clock } from '../clock.js';
+import { formatJst, type MessageKey } from '../i18n/index.js';
+import { AppError } from '../errors.js';
 
 /**
  * The JSON edge of the passkey ceremonies: bodies are validated before they reach the library,
@@ -68,4 +69,9 @@ export function jsonError(ctx: Context, status: number, key: MessageKey, extra: 
 export function jsonOk(ctx: Context, body: unknown): void {
   ctx.set('Cache-Control', 'no-store');
   ctx.body = body;
+}
+
+/** "Passkey (22 Nov 2026)" in the page's language, for authenticators the table does not know. */
+export function defaultPasskeyName(ctx: Context, clock: Clock): (aaguid: string) => string {
+  return () => ctx.state.t('passkey.defaultName', { date: formatJst(ctx.state.locale, clock.now(), { dateStyle: 'medium' }) });
 }

@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 import type { Config } from '../config.js';
 import { renderPage } from '../http/render.js';
-import { maskDestination, type CodeStatus, type IssueResult, type VerifyResult } from './library.js';
-import type { OtpChannel } from './model.js';
+import { maskDestination, type CodeStatus, type IssueResult, type VerifyResult } from '../otp/library.js';
+import type { OtpChannel } from '../otp/model.js';
 
 /** Renders the shared one-time password page (views/otp/code.ejs). */
 export interface CodePageOptions {
@@ -57,21 +57,21 @@ export async function renderCodePage(ctx: Context, config: Config, options: Code
 }
 
 /** The member-facing message for a refused issue or verify. */
-export function otpErrorMessage(t: Context['state']['t'], result: Exclude<IssueResult | VerifyResult, { ok: true }>): { message: string; status: number } {
+export function otpErrorMessage(t: Context['state']['t'], result: Exclude<IssueResult | VerifyResult, { ok: true }>): { error: string; status: number } {
   switch (result.reason) {
     case 'cooldown':
-      return { message: t('otp.error.cooldown', { seconds: result.retryAfterSeconds }), status: 429 };
+      return { error: t('otp.error.cooldown', { seconds: result.retryAfterSeconds }), status: 429 };
     case 'tooMany':
-      return { message: t('otp.error.tooMany'), status: 429 };
+      return { error: t('otp.error.tooMany'), status: 429 };
     case 'tooManyFromHere':
-      return { message: t('otp.error.tooManyFromHere'), status: 429 };
+      return { error: t('otp.error.tooManyFromHere'), status: 429 };
     case 'deliveryFailed':
-      return { message: t('otp.error.deliveryFailed', { channel: t(result.channel === 'sms' ? 'otp.channel.sms' : 'otp.channel.email') }), status: 502 };
+      return { error: t('otp.error.deliveryFailed', { channel: t(result.channel === 'sms' ? 'otp.channel.sms' : 'otp.channel.email') }), status: 502 };
     case 'invalid':
-      return { message: t('otp.error.invalid', { remaining: result.remaining }), status: 401 };
+      return { error: t('otp.error.invalid', { remaining: result.remaining }), status: 401 };
     case 'malformed':
-      return { message: t('otp.error.malformed'), status: 400 };
+      return { error: t('otp.error.malformed'), status: 400 };
     default:
-      return { message: t(`otp.error.${result.reason}`), status: 401 };
+      return { error: t(`otp.error.${result.reason}`), status: 401 };
   }
 }

@@ -1,36 +1,12 @@
-import { Schema, type Connection, type Model } from 'mongoose';
 import type { Clock } from '../clock.js';
 import { isDuplicateKey } from '../db/errors.js';
+import type { RateLimitModel } from './model.js';
 
 /**
  * Fixed-window counters in MongoDB, so every instance behind the load balancer shares them.
  * No transactions: a window is created by an upsert that only matches an expired window, and a
  * racing creator loses on the unique _id and retries as an increment.
  */
-interface Counter {
-  _id: string;
-  count: number;
-  resetAt: Date;
-  /** Housekeeping only: expiry is always checked against resetAt. */
-  expiresAt: Date;
-}
-
-const counterSchema = new Schema<Counter>(
-  {
-    _id: { type: String, required: true },
-    count: { type: Number, required: true },
-    resetAt: { type: Date, required: true },
-    expiresAt: { type: Date, required: true },
-  },
-  { collection: 'rate_limits', versionKey: false },
-);
-counterSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
-
-export type RateLimitModel = Model<Counter>;
-export function createRateLimitModel(connection: Connection): RateLimitModel {
-  return connection.model<Counter>('RateLimit', counterSchema);
-}
-
 export interface Hit {
   allowed: boolean;
   count: number;

@@ -6,6 +6,7 @@ import type { PasskeyOwner } from '../passkeys/library.js';
 import type { Hmac } from '../security/hmac.js';
 import { ADMIN_ROLES, type Admin, type AdminEnrolmentModel, type AdminModel, type AdminRole } from './model.js';
 import { isDuplicateKey } from '../db/errors.js';
+import { FieldError } from '../errors.js';
 
 /** Admins are distinguished from members in the provider's account ids by this prefix. */
 export const ADMIN_ACCOUNT_PREFIX = 'admin:';
@@ -13,13 +14,6 @@ export const isAdminAccount = (accountId: string | undefined) => Boolean(account
 export const adminAccountId = (admin: Admin) => `${ADMIN_ACCOUNT_PREFIX}${admin._id}`;
 
 const ENROLMENT_HOURS = 24;
-
-export class AdminInputError extends Error {
-  constructor(readonly field: string, message: string) {
-    super(`${field}: ${message}`);
-    this.name = 'AdminInputError';
-  }
-}
 
 export const newAdminSchema = z.object({
   email: z.string(),
@@ -49,15 +43,15 @@ export function createAdminLibrary(deps: { admins: AdminModel; enrolments: Admin
       const parsed = newAdminSchema.safeParse(input);
       if (!parsed.success) {
         const issue = parsed.error.issues[0]!;
-        throw new AdminInputError(String(issue.path[0] ?? 'admin'), issue.message);
+        throw new FieldError(String(issue.path[0] ?? 'admin'), issue.message);
       }
       const email = checkEmail(parsed.data.email);
-      if (email.problems.length) throw new AdminInputError('email', 'is not a valid e-mail address');
+      if (email.problems.length) throw new FieldError('email', 'is not a valid e-mail address');
       try {
         const created = await admins.create({ email: email.address, name: parsed.data.name, role: parsed.data.role, status: 'pending', createdAt: clock.now() });
         return created.toObject();
       } catch (error) {
-        if (isDuplicateKey(error)) throw new AdminInputError('email', 'is already an admin');
+        if (isDuplicateKey(error)) throw new FieldError('email', 'is already an admin');
         throw error;
       }
     },

@@ -1,7 +1,7 @@
 /**
  * The identity assurance vocabulary published in discovery (acr_values_supported) and put in
  * every ID token. A relying app names the level it needs in acr_values; the login prompt
- * (see policy.ts) asks for the missing step when the session does not satisfy any of them.
+ * (oidc/policy.ts) asks for the missing step when the session does not satisfy any of them.
  *
  * amr values are from RFC 8176.
  */
@@ -50,4 +50,29 @@ export function chooseAcr(requested: readonly string[], amr: readonly string[]):
 
 export function parseAcrValues(value: unknown): string[] {
   return typeof value === 'string' ? value.split(' ').filter(Boolean) : [];
+}
+
+/** The known assurance levels a request asks for in acr_values, in its order of preference. */
+export function requestedAcrValues(params: Record<string, unknown>): string[] {
+  return parseAcrValues(params.acr_values).filter((value) => (ACR_VALUES as string[]).includes(value));
+}
+
+/**
+ * What a sign-in must reach: the app's minimum level (set by an admin) always, and one of the
+ * levels in acr_values if it sent any.
+ */
+export interface AcrRequirement {
+  required: string[];
+  anyOf: string[];
+}
+
+export function acrRequirement(params: Record<string, unknown>, minAcr: string | undefined): AcrRequirement {
+  return { required: minAcr ? [minAcr] : [], anyOf: requestedAcrValues(params) };
+}
+
+export function requirementMet(requirement: AcrRequirement, amr: readonly string[]): boolean {
+  return (
+    requirement.required.every((value) => satisfies(value, amr)) &&
+    (requirement.anyOf.length === 0 || requirement.anyOf.some((value) => satisfies(value, amr)))
+  );
 }

@@ -1,0 +1,163 @@
+import type { Context } from 'koa';
+import type { Client, Interaction } from 'oidc-provider';
+import { ACR, acrRequirement, chooseAcr, satisfies, type AcrRequirement } from '../assurance/acr.js';
+import type { AppContext } from '../context.js';
+import { AppError } from '../errors.js';
+import { csrfToken } from '../http/csrf.js';
+import type { Member } from '../members/model.js';
+import { minAcrOf } from '../oidc/client-metadata.js';
+import { ACR_CHECK } from '../oidc/policy.js';
+import { clientName } from './details.js';
+
+/**
+ * The shape every sign-in step has (one file each under steps/, listed in one table in
+ * steps.ts): when it is the next step, which steps it may stand in for, what it shows, and the
+ * requests it answers. The runner (index.ts) loads the interaction, checks that the request
+ * belongs to the step the interaction is at, checks the CSRF token and parses the body; a step
+ * only does its own work and ends with finishLogin (or the consent result).
+ */
+export type StepName = 'consent' | 'passkey-offer' | 'admin' | 'passkey' | 'password' | 'otp' | 'unavailable';
+
+/** Why an optional step follows a login before the member returns to the app, and its page. */
+export const OFFER_PAGES = { passkey: '/passkey/offer' } as const;
+export type LoginOffer = keyof typeof OFFER_PAGES;
+
+/** A login this interaction has produced and saved, waiting for an optional step (an offer). */
+export interface PendingLogin {
+  accountId: string;
+  amr: string[];
+  offer?: LoginOffer | undefined;
+}
+
+/** Everything a step decides on, read once per request. */
+export interface SignInState {
+  interaction: Interaction;
+  client: Client | undefined;
+  /** The prompt oidc-provider stopped at: login or consent. */
+  prompt: string;
+  /** A login already made in this interaction (see PendingLogin). */
+  pending: PendingLogin | undefined;
+  /** Whether the member must sign in anew (no session, prompt=login, max_age, another account kind, …). */
+  newLogin: boolean;
+  requirement: AcrRequirement;
+  /** What the member's existing session has proven (RFC 8176 amr). */
+  amr: string[];
+  /**
+   * The level the existing session still lacks: the app's minimum first, then the app's first
+   * preference; undefined on a new login or when nothing is missing.
+   */
+  missing: string | undefined;
+  /** The signed-in member (existing session or pending login), loaded once, or null. */
+  member(): Promise<Member | null>;
+}
+
+export interface StepRoute {
+  method: 'get' | 'post';
+  /** Under /interaction/:uid */
+  path: string;
+  /** A JSON endpoint (the passkey ceremonies): CSRF token in a header, errors as JSON. */
+  json?: boolean;
+  handler(ctx: Context, app: AppContext, state: SignInState): Promise<void>;
+}
+
+export interface Step {
+  name: StepName;
+  /** Whether this is the step the interaction is at; the table is tried in order. */
+  when(state: SignInState): boolean;
+  /** Steps this one may be used instead of (a passkey instead of the password). */
+  follows?: readonly StepName[];
+  /** The page of the step (GET /interaction/:uid while it is the next step). */
+  show(ctx: Context, app: AppContext, state: SignInState): Promise<void>;
+  routes: readonly StepRoute[];
+}
+
+export async function signInState(app: AppContext, interaction: Interaction): Promise<SignInState> {
+  const client = await app.provider.Client.find(String(interaction.params.client_id));
+  const requirement = acrRequirement(interaction.params as Record<string, unknown>, minAcrOf(client));
+  const session = interaction.session as { accountId?: string; amr?: string[] } | undefined;
+  const saved = interaction.result as { login?: { accountId: string; amr?: string[] }; offer?: LoginOffer } | undefined;
+  const pending = saved?.login ? { accountId: saved.login.accountId, amr: saved.login.amr ?? [], offer: saved.offer } : undefined;
+  const newLogin = !session?.accountId || interaction.prompt.reasons.some((reason) => reason !== ACR_CHECK);
+  const amr = session?.amr ?? [];
+  const missing = newLogin ? undefined : (requirement.required.find((value) => !satisfies(value, amr)) ?? requirement.anyOf[0]);
+  let member: Promise<Member | null> | undefined;
+  return {
+    interaction,
+    client,
+    prompt: interaction.prompt.name,
+    pending,
+    newLogin,
+    requirement,
+    amr,
+    missing,
+    member() {
+      const accountId = pending?.accountId ?? session?.accountId;
+      member ??= accountId ? app.members.findById(accountId) : Promise.resolve(null);
+      return member;
+    },
+  };
+}
+
+/** The first level a new login should start with: the app's minimum, else its first preference. */
+export function firstLevel(state: SignInState): string | undefined {
+  return [...state.requirement.required, ...state.requirement.anyOf][0];
+}
+
+/** The active member this step is for; anything else means the interaction is no longer usable. */
+export async function activeMember(state: SignInState): Promise<Member> {
+  const member = await state.member();
+  if (!member || member.status !== 'active') throw new AppError('error.interactionExpired', { detail: 'sign-in step without an active member' });
+  return member;
+}
+
+/**
+ * The acr to report for a login in this interaction: one the app asked for in acr_values if the
+ * login meets it (OIDC Core 3.1.2.1), else the app's minimum level, else the strongest reached.
+ */
+export function acrFor(state: SignInState, amr: readonly string[]): string {
+  return chooseAcr([...state.requirement.anyOf, ...state.requirement.required], amr);
+}
+
+/** RFC 8176: a one-time password adds otp (plus sms by text message), and mfa on top of another factor. */
+export function amrWithCode(previous: readonly string[], channel: 'sms' | 'email'): string[] {
+  const primary = previous.filter((method) => method !== 'otp' && method !== 'sms' && method !== 'mfa');
+  return [...new Set([...primary, 'otp', ...(channel === 'sms' ? ['sms'] : []), ...(primary.length > 0 ? ['mfa'] : [])])];
+}
+
+/**
+ * Completes the login step: saves the login (accountId, amr and the acr they reach) in the
+ * interaction and gives the URL to send the browser to: back to oidc-provider, or, with an
+ * offer, to the optional step that comes first.
+ */
+export async function finishLogin(ctx: Context, app: AppContext, state: SignInState, login: { accountId: string; amr: string[]; offer?: LoginOffer | undefined }): Promise<string> {
+  const resume = await app.provider.interactionResult(
+    ctx.req,
+    ctx.res,
+    {
+      // auth_time is left to oidc-provider's own clock, which its max_age checks use.
+      login: { accountId: login.accountId, acr: acrFor(state, login.amr), amr: login.amr, remember: false },
+      ...(login.offer ? { offer: login.offer } : {}),
+    },
+    { mergeWithLastSubmission: false },
+  );
+  return login.offer ? `/interaction/${state.interaction.uid}${OFFER_PAGES[login.offer]}` : resume;
+}
+
+/** Ends the interaction with an OAuth error for the relying app (RFC 6749 4.1.2.1). */
+export function finishWithError(ctx: Context, app: AppContext, error: string, description: string): Promise<string> {
+  return app.provider.interactionResult(ctx.req, ctx.res, { error, error_description: description }, { mergeWithLastSubmission: false });
+}
+
+/** Post, redirect, get. */
+export function seeOther(ctx: Context, url: string): void {
+  ctx.status = 303;
+  ctx.redirect(url);
+}
+
+export const isPasskeyLevel = (acr: string | undefined) => acr === ACR.passkey;
+
+/** What every step's page shows: the interaction, its CSRF token and the app's name. */
+export function pageBasics(ctx: Context, state: SignInState): { uid: string; csrf: string; clientName: string } {
+  const uid = state.interaction.uid;
+  return { uid, csrf: csrfToken(ctx, uid), clientName: clientName(ctx, state.client, state.interaction.params.client_id) };
+}

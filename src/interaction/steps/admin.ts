@@ -1,0 +1,44 @@
+import type { Context } from 'koa';
+import { adminAccountId } from '../../admins/library.js';
+import { ACR } from '../../assurance/acr.js';
+import { isAdminConsole } from '../../clients/kinds.js';
+import type { AppContext } from '../../context.js';
+import { jsonError, jsonOk, parseAuthentication } from '../../http/passkey-ceremony.js';
+import { renderPage } from '../../http/render.js';
+import { finishLogin, pageBasics, type SignInState, type Step } from '../step.js';
+
+/**
+ * Step: an admin signs in to the admin console, with a passkey only (phishing-resistant). The
+ * admins' passkeys are a realm of their own: a member's passkey can never open the console.
+ */
+async function show(ctx: Context, _app: AppContext, state: SignInState): Promise<void> {
+  const { uid, csrf } = pageBasics(ctx, state);
+  await renderPage(ctx, 'interaction/admin-login', { uid, csrf });
+}
+
+/** POST /interaction/:uid/admin/options (JSON): a discoverable passkey, nothing to type. */
+async function options(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
+  const limit = await app.limiter.hit(`passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`, app.config.passkey.optionsPerIpPerHour, 3600);
+  if (!limit.allowed) return jsonError(ctx, 429, 'passkey.error.tooMany');
+  jsonOk(ctx, await app.adminPasskeys.authenticationOptions({ binding: state.interaction.uid }));
+}
+
+/** POST /interaction/:uid/admin/verify (JSON) */
+async function verify(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
+  const result = await app.adminPasskeys.authenticate({ binding: state.interaction.uid, response: parseAuthentication(ctx) });
+  if (!result.ok) return jsonError(ctx, 400, 'admin.login.failed');
+  const admin = await app.admins.findById(result.owner.id);
+  if (!admin || admin.status !== 'active') return jsonError(ctx, 400, 'admin.login.failed');
+  const redirect = await finishLogin(ctx, app, state, { accountId: adminAccountId(admin), amr: result.amr });
+  jsonOk(ctx, { redirect, signals: result.signals });
+}
+
+export const adminStep: Step = {
+  name: 'admin',
+  when: (state) => state.prompt === 'login' && !state.pending && isAdminConsole(state.client),
+  show,
+  routes: [
+    { method: 'post', path: '/admin/options', json: true, handler: options },
+    { method: 'post', path: '/admin/verify', json: true, handler: verify },
+  ],
+};

@@ -1,0 +1,93 @@
+import type { Context } from 'koa';
+import { codeFlow } from '../../code-flow/flow.js';
+import type { AppContext } from '../../context.js';
+import { renderPage } from '../../http/render.js';
+import { destinationFor } from '../../otp/destination.js';
+import { defaultPasskeyName, jsonError, jsonOk, parseRegistration } from '../../http/passkey-ceremony.js';
+import { memberAsOwner } from '../../passkeys/library.js';
+import { activeMember, pageBasics, seeOther, type SignInState, type Step } from '../step.js';
+
+/**
+ * Optional step after a login that produced an offer (a passkey from another device): create a
+ * passkey on this device, after the SMS code the seed requires before every registration, or
+ * continue to the app. The login itself is already saved in the interaction.
+ */
+const base = (state: SignInState) => `/interaction/${state.interaction.uid}/passkey`;
+
+async function smsFlow(ctx: Context, app: AppContext, state: SignInState) {
+  const member = await activeMember(state);
+  const { uid, csrf } = pageBasics(ctx, state);
+  const t = ctx.state.t;
+  const destination = destinationFor(member, 'passkey-registration', app.config);
+  return codeFlow(ctx, app, {
+    member,
+    purpose: 'passkey-registration',
+    binding: uid,
+    destination: destination.ok ? destination : { problem: 'passkey.sms.required' },
+    page: {
+      heading: t('passkey.sms.heading'),
+      intro: t('passkey.sms.intro'),
+      csrf,
+      sendAction: `${base(state)}/offer/sms/send`,
+      verifyAction: `${base(state)}/offer/sms/check`,
+      skip: { continueUrl: state.interaction.returnTo },
+    },
+    afterSend: `${base(state)}/offer/sms`,
+  });
+}
+
+/** The SMS check this registration needs, done in this interaction within the last STEP_UP_MINUTES. */
+async function smsIsFresh(app: AppContext, state: SignInState): Promise<boolean> {
+  const member = await activeMember(state);
+  return app.otp.smsVerifiedWithin(member._id, state.interaction.uid, app.config.otp.stepUpMinutes);
+}
+
+async function show(ctx: Context, _app: AppContext, state: SignInState): Promise<void> {
+  await activeMember(state);
+  await renderPage(ctx, 'interaction/passkey-offer', { uid: state.interaction.uid, continueUrl: state.interaction.returnTo });
+}
+
+async function showRegister(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
+  if (!(await smsIsFresh(app, state))) return seeOther(ctx, `${base(state)}/offer/sms`);
+  await renderPage(ctx, 'passkey/register', {
+    csrf: pageBasics(ctx, state).csrf,
+    optionsUrl: `${base(state)}/register/options`,
+    verifyUrl: `${base(state)}/register/verify`,
+    backUrl: state.interaction.returnTo,
+    backLabel: ctx.state.t('passkey.offer.skip'),
+  });
+}
+
+async function registerOptions(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
+  if (!(await smsIsFresh(app, state))) return jsonError(ctx, 403, 'passkey.register.expired', { redirect: `${base(state)}/offer/sms` });
+  jsonOk(ctx, await app.passkeys.registrationOptions(memberAsOwner(await activeMember(state)), state.interaction.uid));
+}
+
+async function registerVerify(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
+  if (!(await smsIsFresh(app, state))) return jsonError(ctx, 403, 'passkey.register.expired');
+  const owner = memberAsOwner(await activeMember(state));
+  const result = await app.passkeys.register({ owner, binding: state.interaction.uid, response: parseRegistration(ctx), defaultName: defaultPasskeyName(ctx, app.clock) });
+  if (!result.ok) return jsonError(ctx, 400, result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed');
+  jsonOk(ctx, { redirect: state.interaction.returnTo, signals: result.signals });
+}
+
+export const passkeyOfferStep: Step = {
+  name: 'passkey-offer',
+  when: (state) => state.prompt === 'login' && state.pending?.offer === 'passkey',
+  show,
+  routes: [
+    { method: 'get', path: '/passkey/offer', handler: show },
+    { method: 'get', path: '/passkey/offer/sms', handler: async (ctx, app, state) => (await smsFlow(ctx, app, state)).show() },
+    { method: 'post', path: '/passkey/offer/sms/send', handler: async (ctx, app, state) => void (await (await smsFlow(ctx, app, state)).send()) },
+    {
+      method: 'post',
+      path: '/passkey/offer/sms/check',
+      async handler(ctx, app, state) {
+        if (await (await smsFlow(ctx, app, state)).check((ctx.request.body as { code?: unknown } | undefined)?.code)) seeOther(ctx, `${base(state)}/offer/register`);
+      },
+    },
+    { method: 'get', path: '/passkey/offer/register', handler: showRegister },
+    { method: 'post', path: '/passkey/register/options', json: true, handler: registerOptions },
+    { method: 'post', path: '/passkey/register/verify', json: true, handler: registerVerify },
+  ],
+};

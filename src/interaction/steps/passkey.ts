@@ -1,0 +1,67 @@
+import type { Context } from 'koa';
+import { ACR } from '../../assurance/acr.js';
+import type { AppContext } from '../../context.js';
+import { AppError } from '../../errors.js';
+import { renderPage } from '../../http/render.js';
+import { parseMembershipNumber } from '../../members/library.js';
+import { jsonError, jsonOk, parseAuthentication } from '../../http/passkey-ceremony.js';
+import { finishLogin, firstLevel, pageBasics, type SignInState, type Step } from '../step.js';
+
+/**
+ * Step: sign in with a passkey (seed 000). "Login with passkey" → membership number → the
+ * device's biometric or PIN check; or a discoverable passkey (autofill or a button); or a phone's
+ * passkey through the 2D barcode, after which the member is offered a passkey on this device.
+ * The login page offers it too, so it may stand in for the password step.
+ */
+async function show(ctx: Context, _app: AppContext, state: SignInState): Promise<void> {
+  const t = ctx.state.t;
+  await renderPage(ctx, 'interaction/passkey', { ...pageBasics(ctx, state), texts: { cancelled: t('passkey.error.cancelled'), failed: t('passkey.error.failed') } });
+}
+
+const MODES = ['number', 'hybrid', 'discoverable', 'autofill'] as const;
+
+/** POST /interaction/:uid/passkey/options (JSON) */
+async function options(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
+  const limit = await app.limiter.hit(`passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`, app.config.passkey.optionsPerIpPerHour, 3600);
+  if (!limit.allowed) return jsonError(ctx, 429, 'passkey.error.tooMany');
+  const body = (ctx.request.body ?? {}) as { mode?: unknown; membershipNumber?: unknown };
+  const mode = MODES.find((known) => known === body.mode);
+  if (!mode) return jsonError(ctx, 400, 'error.badRequest');
+  let membershipNumber: string | undefined;
+  // A number is required for "number", optional for the phone (hybrid), ignored otherwise.
+  if (mode === 'number' || (mode === 'hybrid' && typeof body.membershipNumber === 'string' && body.membershipNumber.trim())) {
+    try {
+      membershipNumber = parseMembershipNumber(body.membershipNumber);
+    } catch (error) {
+      if (error instanceof AppError) return jsonError(ctx, 400, error.key);
+      throw error;
+    }
+  }
+  jsonOk(ctx, await app.passkeys.authenticationOptions({ binding: state.interaction.uid, membershipNumber, hybrid: mode === 'hybrid' }));
+}
+
+/** POST /interaction/:uid/passkey/verify (JSON) */
+async function verify(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
+  const response = parseAuthentication(ctx);
+  const result = await app.passkeys.authenticate({ binding: state.interaction.uid, response });
+  if (!result.ok) {
+    // One message for every failure: nobody learns whether a number or a passkey exists.
+    const signal = result.reason === 'unknownCredential' && result.discoverable ? { unknown_credential: response.id, rp_id: app.config.webauthn.rpId } : {};
+    return jsonError(ctx, 400, 'passkey.error.failed', signal);
+  }
+  // A passkey from another device (e.g. a phone through the 2D barcode): offer one on this device.
+  const redirect = await finishLogin(ctx, app, state, { accountId: result.owner.id, amr: result.amr, offer: result.crossDevice ? 'passkey' : undefined });
+  jsonOk(ctx, { redirect, signals: result.signals });
+}
+
+export const passkeyStep: Step = {
+  name: 'passkey',
+  when: (state) => state.prompt === 'login' && !state.pending && (state.newLogin ? firstLevel(state) === ACR.passkey : state.missing === ACR.passkey),
+  follows: ['password'],
+  show,
+  routes: [
+    { method: 'get', path: '/passkey', handler: show },
+    { method: 'post', path: '/passkey/options', json: true, handler: options },
+    { method: 'post', path: '/passkey/verify', json: true, handler: verify },
+  ],
+};
