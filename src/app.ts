@@ -21,6 +21,7 @@ import type { AppContext } from './context.js';
 import { isDatabaseReachable } from './db/connection.js';
 import { registerOutboxRoutes } from './dev/outbox-routes.js';
 import { errorHandler } from './http/error-handler.js';
+import * as providerPages from './http/provider-pages.js';
 import { pages } from './http/render.js';
 import { securityHeaders } from './http/security-headers.js';
 import { registerInteractionRoutes } from './interaction/index.js';
@@ -103,7 +104,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     hmac,
     audit,
   });
-  const provider = createProvider({ config, secrets, connection, clock, logger, members, admins, hmac });
+  const provider = createProvider({ config, secrets, connection, clock, logger, members, admins, hmac, pages: providerPages });
   const providerRecords = createProviderRecords(connection);
   const clients = createClientsLibrary({ store: createClientStore({ connection, provider, hmac }), revokeAll: providerRecords.revokeClient, hmac, config });
   watchProvider(provider, { audit, logger, records: providerRecords });

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import type { FlashKey } from '../console/flash.js';
 import type { ConsoleSession } from '../console/sessions.js';
 import type { AppContext } from '../context.js';
 import { csrfToken, verifyCsrf } from '../http/csrf.js';
@@ -54,7 +55,7 @@ export async function visit(ctx: Context, app: AppContext, options: { stepUp: bo
 }
 
 /** Post-redirect-get with a message for the next page. */
-export async function redirectWithNotice(ctx: Context, app: AppContext, sessionId: string, path: string, key: string): Promise<void> {
+export async function redirectWithNotice(ctx: Context, app: AppContext, sessionId: string, path: string, key: FlashKey): Promise<void> {
   await app.consoles.sessions.update(sessionId, { flash: key });
   ctx.status = 303;
   ctx.redirect(path);

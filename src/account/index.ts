@@ -62,7 +62,7 @@ export function registerAccountRoutes(router: Router, app: AppContext): void {
     await renderPage(ctx, 'account/overview', {
       member: current.member,
       csrf: current.csrf,
-      notice: flash ? ctx.state.t(flash as never) : undefined,
+      notice: flash ? ctx.state.t(flash) : undefined,
       stepUpMinutes: app.config.otp.stepUpMinutes,
     });
   });

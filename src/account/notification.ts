@@ -32,7 +32,7 @@ export function registerNotificationRoutes(router: Router, app: AppContext, form
     const flash = await app.consoles.sessions.takeFlash(current.session);
     await showForm(ctx, app, current, {
       selected: ctx.query.suggest === 'sms' ? 'sms' : undefined,
-      notice: flash ? ctx.state.t(flash as never) : undefined,
+      notice: flash ? ctx.state.t(flash) : undefined,
     });
   });
 

@@ -53,7 +53,7 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
         formatDate,
         signals: await app.passkeys.signalsFor(memberAsOwner(current.member)),
         removed: removed || undefined,
-        notice: flash ? ctx.state.t(flash as never) : undefined,
+        notice: flash ? ctx.state.t(flash) : undefined,
         error: view.error,
       },
       view.status,

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Clock } from '../clock.js';
+import { isFlashKey, type FlashKey } from './flash.js';
 
 /**
  * Sessions of the provider's own consoles, in MongoDB (any instance serves any request). The
@@ -21,8 +22,8 @@ export interface ConsoleSession {
   stepUpAt?: Date | undefined;
   /** Values a multi-step change carries between pages (e.g. the new e-mail address). */
   pending?: Record<string, string> | undefined;
-  /** A message key shown once on the next page. */
-  flash?: string | undefined;
+  /** A message shown once on the next page. */
+  flash?: FlashKey | undefined;
   createdAt: Date;
   expiresAt: Date;
   absoluteExpiresAt: Date;
@@ -94,10 +95,10 @@ export function createConsoleSessions(model: ConsoleSessionModel, clock: Clock) 
     },
 
     /** Takes the one-time message, if any. */
-    async takeFlash(session: ConsoleSession): Promise<string | undefined> {
+    async takeFlash(session: ConsoleSession): Promise<FlashKey | undefined> {
       if (!session.flash) return undefined;
       await model.updateOne({ _id: session._id }, { $unset: { flash: 1 } });
-      return session.flash;
+      return isFlashKey(session.flash) ? session.flash : undefined;
     },
 
     async destroy(ctx: Context, name: ConsoleName, session: ConsoleSession | null): Promise<void> {

@@ -71,8 +71,8 @@ export interface Step {
   routes: readonly StepRoute[];
 }
 
-export async function signInState(app: AppContext, interaction: Interaction): Promise<SignInState> {
-  const client = await app.provider.Client.find(String(interaction.params.client_id));
+/** The decision inputs an interaction and its client give (pure: decision tables are tested on it). */
+export function readInteraction(interaction: Interaction, client: Client | undefined): Omit<SignInState, 'member'> {
   const requirement = acrRequirement(interaction.params as Record<string, unknown>, minAcrOf(client));
   const session = interaction.session as { accountId?: string; amr?: string[] } | undefined;
   const saved = interaction.result as { login?: { accountId: string; amr?: string[] }; offer?: LoginOffer } | undefined;
@@ -80,18 +80,17 @@ export async function signInState(app: AppContext, interaction: Interaction): Pr
   const newLogin = !session?.accountId || interaction.prompt.reasons.some((reason) => reason !== ACR_CHECK);
   const amr = session?.amr ?? [];
   const missing = newLogin ? undefined : (requirement.required.find((value) => !satisfies(value, amr)) ?? requirement.anyOf[0]);
+  return { interaction, client, prompt: interaction.prompt.name, pending, newLogin, requirement, amr, missing };
+}
+
+export async function signInState(app: AppContext, interaction: Interaction): Promise<SignInState> {
+  const client = await app.provider.Client.find(String(interaction.params.client_id));
+  const state = readInteraction(interaction, client);
   let member: Promise<Member | null> | undefined;
   return {
-    interaction,
-    client,
-    prompt: interaction.prompt.name,
-    pending,
-    newLogin,
-    requirement,
-    amr,
-    missing,
+    ...state,
     member() {
-      const accountId = pending?.accountId ?? session?.accountId;
+      const accountId = state.pending?.accountId ?? state.interaction.session?.accountId;
       member ??= accountId ? app.members.findById(accountId) : Promise.resolve(null);
       return member;
     },

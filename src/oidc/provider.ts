@@ -20,7 +20,6 @@ import {
 } from './client-metadata.js';
 import { clientIdFactory, REGISTRATION_POLICY, registrationPolicy } from './registration.js';
 import { isAdminAccount, type AdminLibrary } from '../admins/library.js';
-import { logoutSource, postLogoutSuccessSource, renderError } from './pages.js';
 import { interactionPolicy } from './policy.js';
 
 export interface ProviderDeps {
@@ -32,6 +31,12 @@ export interface ProviderDeps {
   members: MembersLibrary;
   admins: AdminLibrary;
   hmac: Hmac;
+  /** The provider's own pages (errors it cannot redirect, logout), rendered by the web layer. */
+  pages: {
+    renderError: NonNullable<Configuration['renderError']>;
+    logoutSource: NonNullable<NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['logoutSource']>;
+    postLogoutSuccessSource: NonNullable<NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['postLogoutSuccessSource']>;
+  };
 }
 
 /** The admin API as an OAuth resource server: tokens for it carry admin:read and/or admin:write. */
@@ -68,7 +73,7 @@ function bounded(value: number | undefined, fallback: number, min: number, max: 
 }
 
 export function createProvider(deps: ProviderDeps): Provider {
-  const { config, secrets, connection, clock, members, admins, hmac } = deps;
+  const { config, secrets, connection, clock, members, admins, hmac, pages } = deps;
   const adminApi = adminApiResource(config.issuer);
   const ttl = config.ttl;
   const configuration: Configuration = {
@@ -117,7 +122,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       userinfo: { enabled: true },
-      rpInitiatedLogout: { enabled: true, logoutSource, postLogoutSuccessSource },
+      rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
       resourceIndicators: {
@@ -162,7 +167,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     // apps never show consent, so they get refresh tokens whenever they are allowed the grant.
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || isFirstParty(client)),
-    renderError,
+    renderError: pages.renderError,
     ttl: {
       AccessToken: (_ctx, token, client) =>
         token.resourceServer?.accessTokenTTL ?? bounded(accessTokenTtlOf(client), ttl.accessTokenSeconds, ttl.accessTokenMinSeconds, ttl.accessTokenMaxSeconds),

@@ -166,8 +166,12 @@ export function createPasskeyLibrary(deps: {
 
     async register(input: { owner: PasskeyOwner; binding: string; response: RegistrationResponseJSON; defaultName: (aaguid: string) => string }): Promise<RegistrationResult> {
       const { owner, binding, response } = input;
+      const refuse = async (reason: PasskeyFailure, error?: string): Promise<RegistrationResult> => {
+        await audit.record({ type: 'passkey.registration_refused', outcome: 'failure', ...who(owner.id), detail: { reason, ...(error ? { error: error.slice(0, 200) } : {}) } });
+        return { ok: false, reason };
+      };
       const challenge = await consumeChallenge(challengeOf(response), 'registration', binding);
-      if (!challenge || challenge.ownerId !== owner.id) return { ok: false, reason: 'challenge' };
+      if (!challenge || challenge.ownerId !== owner.id) return refuse('challenge');
       let verification;
       try {
         verification = await verifyRegistrationResponse({
@@ -179,10 +183,9 @@ export function createPasskeyLibrary(deps: {
           supportedAlgorithmIDs: ALGORITHMS,
         });
       } catch (error) {
-        await audit.record({ type: 'passkey.registration_refused', outcome: 'failure', ...who(owner.id), detail: { reason: (error as Error).message } });
-        return { ok: false, reason: 'notVerified' };
+        return refuse('notVerified', (error as Error).message);
       }
-      if (!verification.verified) return { ok: false, reason: 'notVerified' };
+      if (!verification.verified) return refuse('notVerified');
       const info = verification.registrationInfo;
       const now = clock.now();
       const passkey: Passkey = {
@@ -200,7 +203,7 @@ export function createPasskeyLibrary(deps: {
       try {
         await passkeys.create(passkey);
       } catch (error) {
-        if (isDuplicateKey(error)) return { ok: false, reason: 'duplicate' };
+        if (isDuplicateKey(error)) return refuse('duplicate');
         throw error;
       }
       await audit.record({ type: 'passkey.registered', outcome: 'success', ...who(owner.id), detail: { name: passkey.name, deviceType: passkey.deviceType, transports: passkey.transports } });

@@ -38,6 +38,12 @@ beforeAll(async () => {
   rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
 });
 
+/** The latest audit event of a type for a member: a refusal's recorded reason. */
+async function lastEvent(type: string, memberId: string) {
+  const [event] = await app.connection.collection('audit_events').find({ type, memberId }).sort({ at: -1 }).limit(1).toArray();
+  return event;
+}
+
 /** The stored passkeys, as the database has them. */
 const passkeysCollection = () => app.connection.collection('passkeys');
 
@@ -174,10 +180,16 @@ describe('registering a passkey', () => {
   it('refuses a response from another origin, for another RP ID, or without user verification', async () => {
     const { browser } = await account(ken);
     const page = await smsStep(browser, ken.phone);
-    for (const misbehave of [{ origin: 'https://phishing.example' }, { rpId: 'phishing.example' }, { userVerified: false }]) {
+    const cases = [
+      [{ origin: 'https://phishing.example' }, /origin/i],
+      [{ rpId: 'phishing.example' }, /RP ID/i],
+      [{ userVerified: false }, /user verification/i],
+    ] as const;
+    for (const [misbehave, why] of cases) {
       const refused = await register(browser, page, new SoftAuthenticator(app.baseUrl), misbehave);
       expect(refused.status).toBe(400);
       expect(refused.data.error_description).toBe('The passkey could not be created. Please try again.');
+      expect((await lastEvent('passkey.registration_refused', ken.id))?.detail).toMatchObject({ reason: 'notVerified', error: expect.stringMatching(why) });
     }
     expect(await passkeysCollection().countDocuments({ ownerId: ken.id })).toBe(0);
     kenKey = new SoftAuthenticator(app.baseUrl);
@@ -249,27 +261,35 @@ describe('signing in with a passkey', () => {
 });
 
 describe('refusals', () => {
-  async function refusedWith(respond: (opts: any) => unknown, body: Record<string, unknown> = { mode: 'number', membershipNumber: hana.number }) {
+  /** The member sees one message for every failure; the audit trail keeps the reason. */
+  async function refusedWith(
+    reason: string,
+    respond: (opts: any) => unknown,
+    body: Record<string, unknown> = { mode: 'number', membershipNumber: hana.number },
+    type = 'login.passkey',
+    memberId = hana.id,
+  ) {
     const flow = await passkeyPage();
     const requested = await options(flow, body);
     const result = await verify(flow, respond(requested.data));
     expect(result.status).toBe(400);
     expect(result.data.error_description).toBe(FAILED);
-    return { flow, requested, result };
+    const event = await lastEvent(type, memberId);
+    expect(event).toMatchObject({ outcome: 'failure', detail: { reason } });
+    return { flow, requested, result, event };
   }
 
   it('a response without user verification', async () => {
-    await refusedWith((o) => hanaKey.authenticate(o, { userVerified: false }));
+    const { event } = await refusedWith('notVerified', (o) => hanaKey.authenticate(o, { userVerified: false }));
+    expect(event!.detail.error).toMatch(/user verification/i);
   });
 
   it('a bogus signature', async () => {
-    await refusedWith((o) => hanaKey.authenticate(o, { badSignature: true }));
+    await refusedWith('notVerified', (o) => hanaKey.authenticate(o, { badSignature: true }));
   });
 
   it('a counter that goes backwards, recorded as a possible clone', async () => {
-    await refusedWith((o) => hanaKey.authenticate(o, { counter: 1 }));
-    const audit = await app.connection.collection('audit_events').findOne({ type: 'passkey.counter_regression', memberId: hana.id });
-    expect(audit).not.toBeNull();
+    await refusedWith('counterRegression', (o) => hanaKey.authenticate(o, { counter: 1 }), undefined, 'passkey.counter_regression');
     hanaKey.counter = (await passkeysCollection().findOne({ _id: hanaKey.id as never }))!.counter;
   });
 
@@ -280,6 +300,9 @@ describe('refusals', () => {
     expect((await verify(flow, assertion)).status).toBe(400); // fails, but still uses up the challenge
     const good = hanaKey.authenticate(requested.data as never);
     expect((await verify(flow, good)).data.error_description).toBe(FAILED);
+    // Nothing in the replay names a member: the challenge it answers is gone.
+    const [event] = await app.connection.collection('audit_events').find({ type: 'login.passkey', outcome: 'failure' }).sort({ at: -1 }).limit(1).toArray();
+    expect(event?.detail).toMatchObject({ reason: 'challenge' });
   });
 
   it('an expired challenge (five minutes)', async () => {
@@ -287,20 +310,23 @@ describe('refusals', () => {
     const requested = await options(flow, { mode: 'number', membershipNumber: hana.number });
     clock.advanceSeconds(5 * 60 + 1);
     expect((await verify(flow, hanaKey.authenticate(requested.data as never))).data.error_description).toBe(FAILED);
+    const [event] = await app.connection.collection('audit_events').find({ type: 'login.passkey', outcome: 'failure' }).sort({ at: -1 }).limit(1).toArray();
+    expect(event?.detail).toMatchObject({ reason: 'challenge' });
   });
 
   it('a wrong origin or RP ID', async () => {
-    await refusedWith((o) => hanaKey.authenticate(o, { origin: 'https://phishing.example' }));
-    await refusedWith((o) => hanaKey.authenticate(o, { rpId: 'phishing.example' }));
+    expect((await refusedWith('notVerified', (o) => hanaKey.authenticate(o, { origin: 'https://phishing.example' }))).event!.detail.error).toMatch(/origin/i);
+    expect((await refusedWith('notVerified', (o) => hanaKey.authenticate(o, { rpId: 'phishing.example' }))).event!.detail.error).toMatch(/RP ID/i);
   });
 
   it('another member’s credential', async () => {
-    await refusedWith((o) => kenKey.authenticate(o));
-    await refusedWith((o) => kenKey.authenticate(o, { userHandle: Buffer.from(hana.id).toString('base64url') }), { mode: 'discoverable' });
+    await refusedWith('wrongMember', (o) => kenKey.authenticate(o));
+    // Discoverable: the credential is Ken's, whatever user handle the response claims.
+    await refusedWith('wrongMember', (o) => kenKey.authenticate(o, { userHandle: Buffer.from(hana.id).toString('base64url') }), { mode: 'discoverable' }, 'login.passkey', ken.id);
   });
 
   it('never leaves a session behind', async () => {
-    const { flow } = await refusedWith((o) => hanaKey.authenticate(o, { badSignature: true }));
+    const { flow } = await refusedWith('notVerified', (o) => hanaKey.authenticate(o, { badSignature: true }));
     const page = await flow.browser.go(`${app.baseUrl}/interaction/${flow.uid}`);
     expect(page.html.querySelector('form[action$="/login"]')).not.toBeNull();
     expect(await app.connection.collection('audit_events').countDocuments({ type: 'login.passkey', outcome: 'success', 'detail.reason': { $exists: true } })).toBe(0);

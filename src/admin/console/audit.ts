@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { AppContext } from '../../context.js';
 import { formatJst } from '../../i18n/index.js';
-import type { ConsoleKit } from './index.js';
+import type { ConsoleKit } from './kit.js';
 
 /**
  * The audit trail with filters (member, client, event type, time range), newest first, paged.

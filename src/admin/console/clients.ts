@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { MEMBER_SCOPES } from '../../clients/kinds.js';
 import type { AppContext } from '../../context.js';
 import { ACR_VALUES } from '../../assurance/acr.js';
-import type { ConsoleKit } from './index.js';
+import type { ConsoleKit } from './kit.js';
 import type { AdminVisit } from './visit.js';
 
 /** Console pages for relying applications: list, register, view, edit, and the confirmed changes. */

@@ -1,6 +1,6 @@
 import type Router from '@koa/router';
 import type { AppContext } from '../../context.js';
-import type { ConsoleKit } from './index.js';
+import type { ConsoleKit } from './kit.js';
 
 /**
  * Console pages for members: find by membership number, see status and passkeys, lock and

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { renderPage, setLocale } from '../http/render.js';
+import { renderPage, setLocale } from './render.js';
 import { LANG_COOKIE, negotiateLocale } from '../i18n/index.js';
 
 /**
