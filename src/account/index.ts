@@ -3,6 +3,7 @@ import type Router from '@koa/router';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { renderPage } from '../http/render.js';
+import { registerConsoleSignIn } from '../console/sign-in.js';
 import { registerEmailRoutes } from './email.js';
 import { accountReturnPath, visit } from './guard.js';
 import { registerNotificationRoutes } from './notification.js';
@@ -15,32 +16,19 @@ import { registerVerifyRoutes } from './verify.js';
  * app (client jmb-account); seeing or changing membership information needs a one-time-password
  * step-up within the last STEP_UP_MINUTES.
  */
-export const ACCOUNT_CLIENT_ID = 'jmb-account';
-
 export function registerAccountRoutes(router: Router, app: AppContext): void {
   const forms = bodyParser({ enableTypes: ['form'], formLimit: '8kb', encoding: 'utf-8' });
   const rp = app.consoles.accountRp;
 
-  router.get('/account/login', async (ctx) => {
-    await rp.start(ctx, { returnTo: accountReturnPath(ctx.query.return) });
-  });
-
-  router.get('/account/callback', async (ctx) => {
-    let login;
-    try {
-      login = await rp.finish(ctx);
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      app.logger.info({ detail: error.detail }, 'my account sign-in not completed');
-      ctx.status = error.status;
-      return renderPage(ctx, 'error', { message: ctx.state.t(error.key), reference: undefined, backUrl: '/account/login', backLabel: ctx.state.t('account.signIn') }, error.status);
-    }
-    const member = await app.members.findById(login.claims.sub);
-    if (!member || member.status !== 'active') throw new AppError('console.error.signInFailed', { detail: 'signed-in member is not active' });
-    await app.consoles.sessions.destroy(ctx, 'account', await app.consoles.sessions.load(ctx, 'account'));
-    await app.consoles.sessions.create(ctx, 'account', { subject: member._id, idToken: login.idToken });
-    ctx.status = 303;
-    ctx.redirect(login.returnTo);
+  registerConsoleSignIn(router, app, {
+    name: 'account',
+    returnPath: accountReturnPath,
+    againLabel: 'account.signIn',
+    async accept(login) {
+      const member = await app.members.findById(login.claims.sub);
+      if (!member || member.status !== 'active') throw new AppError('console.error.signInFailed', { detail: 'signed-in member is not active' });
+      return member._id;
+    },
   });
 
   router.post('/account/logout', forms, async (ctx) => {

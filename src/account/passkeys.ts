@@ -1,10 +1,10 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
+import { memberDestination } from '../code-flow/flow.js';
 import type { AppContext } from '../context.js';
 import { formatJst } from '../i18n/index.js';
 import { renderPage } from '../http/render.js';
-import { destinationFor } from '../otp/destination.js';
 import { defaultPasskeyName, jsonBody, jsonError, jsonOk, parseRegistration } from '../http/passkey-ceremony.js';
 import { memberAsOwner } from '../passkeys/library.js';
 import { redirectWithNotice, visit, type AccountVisit } from './guard.js';
@@ -25,10 +25,7 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
     heading: 'passkey.sms.heading',
     intro: 'passkey.sms.intro',
     stepUp: true,
-    destination: (current) => {
-      const destination = destinationFor(current.member, 'passkey-registration', app.config);
-      return destination.ok ? destination : { problem: 'passkey.sms.required' };
-    },
+    destination: (current) => memberDestination(current.member, 'passkey-registration', app.config),
     async verified(ctx) {
       ctx.status = 303;
       ctx.redirect('/account/passkeys/new');

@@ -1,11 +1,10 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { renderPage } from '../http/render.js';
 import { maskPhone, normalisePhone } from '../members/phone.js';
-import { redirectWithNotice, visit, type AccountVisit } from './guard.js';
-import { accountCodeFlow, registerCodeRoutes, type AccountCode } from './verify.js';
+import { registerContactChange } from './contact.js';
+import { redirectWithNotice, type AccountVisit } from './guard.js';
 
 /**
  * Registering a mobile number for SMS, the seed's four steps: (1) enter the number, (2) a code is
@@ -29,60 +28,23 @@ async function showForm(ctx: Context, app: AppContext, current: AccountVisit, vi
   );
 }
 
-const form = z.object({ phone: z.string().max(64).optional().default('') });
-
 export function registerPhoneRoutes(router: Router, app: AppContext, forms: Middleware): void {
-  // Steps 2 and 3: a code to that phone, entered here.
-  const confirmation: AccountCode = {
-    purpose: 'phone-change',
-    base: '/account/phone/confirm',
-    heading: 'account.phone.confirm.heading',
-    intro: 'account.phone.confirm.intro',
-    stepUp: false,
-    destination: (current) => {
-      const phone = current.session.pending?.phone;
-      return phone ? { channel: 'sms', destination: phone } : { problem: 'otp.error.none' };
+  registerContactChange(router, app, forms, {
+    field: 'phone',
+    allowed: (member) => app.config.smsCountries.includes(member.countryOfResidence),
+    // Step 1: the number.
+    check(ctx, typed, member) {
+      const normalised = normalisePhone(typed);
+      if ('problem' in normalised) return { errors: [ctx.state.t(normalised.problem)] };
+      const same = normalised.e164 === member.phone && member.phoneVerified;
+      return same ? { errors: [ctx.state.t('account.phone.same')] } : { value: normalised.e164 };
     },
-    async verified(ctx, current, verified) {
-      const result = await app.members.changePhone(current.member._id, verified.destination);
-      await app.consoles.sessions.update(current.session._id, {}, ['pending']);
-      if (!result.ok) {
-        await app.audit.record({ type: 'profile.phone_changed', outcome: 'failure', memberId: current.member._id, detail: { reason: result.problem } });
-        return showForm(ctx, app, current, { error: ctx.state.t(result.problem === 'same' ? 'account.phone.same' : 'account.phone.taken'), status: 409 });
-      }
-      await app.audit.record({
-        type: 'profile.phone_changed',
-        outcome: 'success',
-        memberId: current.member._id,
-        detail: { from: result.previous.phone ? maskPhone(result.previous.phone) : null, to: maskPhone(verified.destination) },
-      });
-      await app.notices.send(result.member, 'phoneChanged', { phone: maskPhone(verified.destination) });
+    messages: { same: 'account.phone.same', taken: 'account.phone.taken' },
+    show: (ctx, current, view) => showForm(ctx, app, current, { ...view, error: view?.errors?.[0] }),
+    async done(ctx, current, { member, value }) {
+      await app.notices.send(member, 'phoneChanged', { phone: maskPhone(value) });
       // Step 4: the notification destination, with SMS preselected.
       await redirectWithNotice(ctx, app, current.session._id, '/account/notification?suggest=sms', 'account.phone.verified');
     },
-  };
-
-  router.get('/account/phone', async (ctx) => {
-    const current = await visit(ctx, app, { stepUp: true });
-    if (current) await showForm(ctx, app, current);
   });
-
-  // Step 1: the number.
-  router.post('/account/phone', forms, async (ctx) => {
-    const current = await visit(ctx, app, { stepUp: true });
-    if (!current) return;
-    const t = ctx.state.t;
-    if (!app.config.smsCountries.includes(current.member.countryOfResidence)) return showForm(ctx, app, current, { status: 403 });
-    const typed = form.safeParse(ctx.request.body ?? {}).data?.phone ?? '';
-    const normalised = normalisePhone(typed);
-    if ('problem' in normalised) return showForm(ctx, app, current, { value: typed, error: t(normalised.problem), status: 400 });
-    if (normalised.e164 === current.member.phone && current.member.phoneVerified) {
-      return showForm(ctx, app, current, { value: typed, error: t('account.phone.same'), status: 400 });
-    }
-    const pending = { ...current.session.pending, phone: normalised.e164 };
-    await app.consoles.sessions.update(current.session._id, { pending });
-    await accountCodeFlow(ctx, app, { ...current, session: { ...current.session, pending } }, confirmation).send();
-  });
-
-  registerCodeRoutes(router, app, forms, confirmation);
 }

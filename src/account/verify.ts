@@ -1,10 +1,9 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { codeFlow, type CodeFlow } from '../code-flow/flow.js';
+import { codeFlow, memberDestination, type CodeFlow } from '../code-flow/flow.js';
 import type { AppContext } from '../context.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { OtpChannel, OtpPurpose } from '../otp/model.js';
-import { destinationFor } from '../otp/destination.js';
 import { accountReturnPath, visit, type AccountVisit } from './guard.js';
 
 /**
@@ -71,10 +70,7 @@ export function registerVerifyRoutes(router: Router, app: AppContext, forms: Mid
     heading: 'account.verify.heading',
     intro: 'account.verify.intro',
     stepUp: false,
-    destination: (current) => {
-      const destination = destinationFor(current.member, 'account', app.config);
-      return destination.ok ? destination : { problem: 'otp.error.noDestination' };
-    },
+    destination: (current) => memberDestination(current.member, 'account', app.config),
     async verified(ctx, current) {
       await app.consoles.sessions.update(current.session._id, { stepUpAt: app.clock.now() });
       ctx.status = 303;

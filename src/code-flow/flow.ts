@@ -1,7 +1,9 @@
 import type { Context } from 'koa';
 import type { AppContext } from '../context.js';
 import type { MessageKey } from '../i18n/index.js';
+import type { Config } from '../config.js';
 import type { Member } from '../members/model.js';
+import { destinationFor } from '../otp/destination.js';
 import { issueRequestFor } from '../otp/library.js';
 import type { OtpChannel, OtpPurpose } from '../otp/model.js';
 import { otpErrorMessage, renderCodePage, type CodePageOptions } from './page.js';
@@ -22,6 +24,13 @@ export interface CodeFlowSpec {
   page: Pick<CodePageOptions, 'heading' | 'intro' | 'csrf' | 'sendAction' | 'verifyAction' | 'cancel' | 'backLink' | 'skip'>;
   /** Where the browser goes once a code was sent (post, redirect, get). */
   afterSend: string;
+}
+
+/** Where a member's code for `purpose` goes (otp/destination.ts), or what to tell them when nowhere. */
+export function memberDestination(member: Member, purpose: Parameters<typeof destinationFor>[1], config: Config): CodeFlowSpec['destination'] {
+  const found = destinationFor(member, purpose, config);
+  if (found.ok) return { channel: found.channel, destination: found.destination };
+  return { problem: found.problem === 'smsRequired' ? 'passkey.sms.required' : 'otp.error.noDestination' };
 }
 
 export interface CodeFlow {

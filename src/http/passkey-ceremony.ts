@@ -14,38 +14,27 @@ export const jsonBody: Middleware = bodyParser({ enableTypes: ['json'], jsonLimi
 
 const b64url = z.string().regex(/^[A-Za-z0-9_-]*$/).max(16_384);
 
-const authenticationSchema = z.object({
-  response: z.object({
-    id: b64url.min(1),
-    rawId: b64url.min(1),
-    type: z.literal('public-key'),
+/** A PublicKeyCredential as @simplewebauthn/browser sends it, with the ceremony's own response. */
+const credential = <T extends z.ZodRawShape>(response: T) =>
+  z.object({
     response: z.object({
-      clientDataJSON: b64url,
-      authenticatorData: b64url,
-      signature: b64url,
-      userHandle: b64url.optional(),
+      id: b64url.min(1),
+      rawId: b64url.min(1),
+      type: z.literal('public-key'),
+      response: z.object({ clientDataJSON: b64url, ...response }),
+      authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
+      clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
     }),
-    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-  }),
-});
+  });
 
-const registrationSchema = z.object({
-  response: z.object({
-    id: b64url.min(1),
-    rawId: b64url.min(1),
-    type: z.literal('public-key'),
-    response: z.object({
-      clientDataJSON: b64url,
-      attestationObject: b64url,
-      transports: z.array(z.string().max(32)).max(10).optional(),
-      authenticatorData: b64url.optional(),
-      publicKey: b64url.optional(),
-      publicKeyAlgorithm: z.number().optional(),
-    }),
-    authenticatorAttachment: z.enum(['platform', 'cross-platform']).optional(),
-    clientExtensionResults: z.record(z.string(), z.unknown()).default({}),
-  }),
+const authenticationSchema = credential({ authenticatorData: b64url, signature: b64url, userHandle: b64url.optional() });
+
+const registrationSchema = credential({
+  attestationObject: b64url,
+  transports: z.array(z.string().max(32)).max(10).optional(),
+  authenticatorData: b64url.optional(),
+  publicKey: b64url.optional(),
+  publicKeyAlgorithm: z.number().optional(),
 });
 
 export function parseAuthentication(ctx: Context): AuthenticationResponseJSON {

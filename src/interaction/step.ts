@@ -2,9 +2,11 @@ import type { Context } from 'koa';
 import type { Client, Interaction } from 'oidc-provider';
 import { ACR, acrRequirement, chooseAcr, satisfies, type AcrRequirement } from '../assurance/acr.js';
 import type { AppContext } from '../context.js';
+import { codeFlow, memberDestination, type CodeFlow } from '../code-flow/flow.js';
 import { AppError } from '../errors.js';
 import { csrfToken } from '../http/csrf.js';
 import type { Member } from '../members/model.js';
+import type { OtpPurpose } from '../otp/model.js';
 import { minAcrOf } from '../oidc/client-metadata.js';
 import { ACR_CHECK } from '../oidc/policy.js';
 import { clientName } from './details.js';
@@ -159,4 +161,35 @@ export const isPasskeyLevel = (acr: string | undefined) => acr === ACR.passkey;
 export function pageBasics(ctx: Context, state: SignInState): { uid: string; csrf: string; clientName: string } {
   const uid = state.interaction.uid;
   return { uid, csrf: csrfToken(ctx, uid), clientName: clientName(ctx, state.client, state.interaction.params.client_id) };
+}
+
+/**
+ * A one-time password inside the sign-in, bound to the interaction: the pages are
+ * /interaction/:uid{path}, {path}/send and the `verify` path.
+ */
+export async function interactionCodeFlow(
+  ctx: Context,
+  app: AppContext,
+  state: SignInState,
+  flow: { purpose: Extract<OtpPurpose, 'step-up' | 'passkey-registration'>; heading: string; intro: string; path: string; send: string; verify: string; cancel?: boolean },
+): Promise<CodeFlow> {
+  const member = await activeMember(state);
+  const { uid, csrf } = pageBasics(ctx, state);
+  const base = `/interaction/${uid}`;
+  return codeFlow(ctx, app, {
+    member,
+    purpose: flow.purpose,
+    binding: uid,
+    destination: memberDestination(member, flow.purpose, app.config),
+    page: {
+      heading: flow.heading,
+      intro: flow.intro,
+      csrf,
+      sendAction: base + flow.send,
+      verifyAction: base + flow.verify,
+      // A cancel that ends the sign-in, or a link past an optional step.
+      ...(flow.cancel ? { cancel: { action: `${base}/abort`, label: ctx.state.t('common.cancel') } } : { skip: { continueUrl: state.interaction.returnTo } }),
+    },
+    afterSend: base + flow.path,
+  });
 }

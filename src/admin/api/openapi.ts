@@ -13,6 +13,11 @@ const notFound = { '404': { description: 'Not found', ...json(ref('Error')) } };
 const id = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
 const read = [{ oauth2: ['admin:read'] }, { bearer: [] }];
 const write = [{ oauth2: ['admin:write'] }, { bearer: [] }];
+/** A POST that changes one client or member and answers with it. */
+const action = (idDescription: string, summary: string, done: string, schema: string) => ({
+  parameters: [id('id', idDescription)],
+  post: { summary, security: write, responses: { '200': { description: done, ...json(ref(schema)) }, ...errors, ...notFound } },
+});
 
 export function openApiDocument(issuer: string) {
   return {
@@ -155,18 +160,9 @@ export function openApiDocument(issuer: string) {
         patch: { summary: 'Change a relying app', security: write, requestBody: { required: true, ...json(ref('ClientInput')) }, responses: { '200': { description: 'Changed', ...json(ref('Client')) }, ...errors, ...notFound } },
         delete: { summary: 'Delete a relying app and revoke its grants and tokens', security: write, responses: { '204': { description: 'Deleted' }, ...errors, ...notFound } },
       },
-      '/clients/{id}/disable': {
-        parameters: [id('id', 'client_id')],
-        post: { summary: 'Disable a relying app and revoke its grants and tokens', security: write, responses: { '200': { description: 'Disabled', ...json(ref('Client')) }, ...errors, ...notFound } },
-      },
-      '/clients/{id}/enable': {
-        parameters: [id('id', 'client_id')],
-        post: { summary: 'Enable a relying app again', security: write, responses: { '200': { description: 'Enabled', ...json(ref('Client')) }, ...errors, ...notFound } },
-      },
-      '/clients/{id}/secret': {
-        parameters: [id('id', 'client_id')],
-        post: { summary: 'Rotate the client secret (the new one is in this response only)', security: write, responses: { '200': { description: 'Rotated', ...json(ref('ClientWithSecret')) }, ...errors, ...notFound } },
-      },
+      '/clients/{id}/disable': action('client_id', 'Disable a relying app and revoke its grants and tokens', 'Disabled', 'Client'),
+      '/clients/{id}/enable': action('client_id', 'Enable a relying app again', 'Enabled', 'Client'),
+      '/clients/{id}/secret': action('client_id', 'Rotate the client secret (the new one is in this response only)', 'Rotated', 'ClientWithSecret'),
       '/initial-access-tokens': {
         post: {
           summary: 'Issue an initial access token for dynamic client registration (RFC 7591)',
@@ -193,14 +189,8 @@ export function openApiDocument(issuer: string) {
         parameters: [id('id', 'member id (the sub)')],
         get: { summary: 'One member, with passkeys', security: read, responses: { '200': { description: 'The member', ...json(ref('Member')) }, ...errors, ...notFound } },
       },
-      '/members/{id}/lock': {
-        parameters: [id('id', 'member id')],
-        post: { summary: 'Lock a member (and end their sessions)', security: write, responses: { '200': { description: 'Locked', ...json(ref('Member')) }, ...errors, ...notFound } },
-      },
-      '/members/{id}/unlock': {
-        parameters: [id('id', 'member id')],
-        post: { summary: 'Unlock a member (and lift a login lockout)', security: write, responses: { '200': { description: 'Unlocked', ...json(ref('Member')) }, ...errors, ...notFound } },
-      },
+      '/members/{id}/lock': action('member id', 'Lock a member (and end their sessions)', 'Locked', 'Member'),
+      '/members/{id}/unlock': action('member id', 'Unlock a member (and lift a login lockout)', 'Unlocked', 'Member'),
       '/members/{id}/sessions/revoke': {
         parameters: [id('id', 'member id')],
         post: {

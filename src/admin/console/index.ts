@@ -10,6 +10,7 @@ import { registerAuditPages } from './audit.js';
 import { registerClientPages } from './clients.js';
 import { registerEnrolmentPages } from './enrol.js';
 import { registerMemberPages } from './members.js';
+import { registerConsoleSignIn } from '../../console/sign-in.js';
 import { createConsoleKit } from './kit.js';
 import { adminReturnPath } from './visit.js';
 
@@ -24,28 +25,19 @@ export function registerAdminConsole(router: Router, app: AppContext): void {
 
   const kit = createConsoleKit(app, forms);
 
-  router.get('/admin/login', async (ctx) => {
-    await rp.start(ctx, { returnTo: adminReturnPath(ctx.query.return) });
-  });
-
-  router.get('/admin/callback', async (ctx) => {
-    let login;
-    try {
-      login = await rp.finish(ctx);
-    } catch (error) {
-      if (!(error instanceof AppError)) throw error;
-      return renderPage(ctx, 'error', { message: ctx.state.t(error.key), reference: undefined, backUrl: '/admin/login', backLabel: ctx.state.t('admin.signedOut.again') }, error.status);
-    }
-    // The console refuses anything but an admin who signed in with a passkey.
-    if (login.claims.acr !== ACR.passkey || !(login.claims.amr as string[] | undefined)?.includes('user')) {
-      throw new AppError('admin.error.passkeyRequired', { status: 403, detail: `admin console sign-in with acr ${String(login.claims.acr)}` });
-    }
-    const admin = isAdminAccount(login.claims.sub) ? await app.admins.findActiveByAccountId(login.claims.sub) : null;
-    if (!admin) throw new AppError('admin.error.notAdmin', { status: 403, detail: 'admin console sign-in by a non-admin' });
-    await app.consoles.sessions.destroy(ctx, 'admin', await app.consoles.sessions.load(ctx, 'admin'));
-    await app.consoles.sessions.create(ctx, 'admin', { subject: login.claims.sub, idToken: login.idToken, accessToken: login.accessToken });
-    ctx.status = 303;
-    ctx.redirect(login.returnTo);
+  registerConsoleSignIn(router, app, {
+    name: 'admin',
+    returnPath: adminReturnPath,
+    againLabel: 'admin.signedOut.again',
+    async accept(login) {
+      // The console refuses anything but an admin who signed in with a passkey.
+      if (login.claims.acr !== ACR.passkey || !(login.claims.amr as string[] | undefined)?.includes('user')) {
+        throw new AppError('admin.error.passkeyRequired', { status: 403, detail: `admin console sign-in with acr ${String(login.claims.acr)}` });
+      }
+      const admin = isAdminAccount(login.claims.sub) ? await app.admins.findActiveByAccountId(login.claims.sub) : null;
+      if (!admin) throw new AppError('admin.error.notAdmin', { status: 403, detail: 'admin console sign-in by a non-admin' });
+      return login.claims.sub;
+    },
   });
 
   router.post('/admin/logout', forms, kit.page(async (ctx, visit) => {

@@ -1,35 +1,17 @@
 import type { Context } from 'koa';
 import { ACR } from '../../assurance/acr.js';
-import { codeFlow } from '../../code-flow/flow.js';
 import type { AppContext } from '../../context.js';
-import { destinationFor } from '../../otp/destination.js';
-import { activeMember, amrWithCode, finishLogin, pageBasics, seeOther, type SignInState, type Step } from '../step.js';
+import { activeMember, amrWithCode, finishLogin, interactionCodeFlow, pageBasics, seeOther, type SignInState, type Step } from '../step.js';
 
 /**
  * Step: a one-time password on top of the member's login, when a relying app asked for the OTP
  * level (acr_values, or its minimum level) and the session does not have it. The code goes to
  * the member's notification destination and is bound to this interaction.
  */
-async function flow(ctx: Context, app: AppContext, state: SignInState) {
-  const member = await activeMember(state);
-  const { uid, csrf, clientName } = pageBasics(ctx, state);
+function flow(ctx: Context, app: AppContext, state: SignInState) {
   const t = ctx.state.t;
-  const destination = destinationFor(member, 'step-up', app.config);
-  return codeFlow(ctx, app, {
-    member,
-    purpose: 'step-up',
-    binding: uid,
-    destination: destination.ok ? destination : { problem: 'otp.error.noDestination' },
-    page: {
-      heading: t('otp.title'),
-      intro: t('otp.stepUp.intro', { client: clientName }),
-      csrf,
-      sendAction: `/interaction/${uid}/otp/send`,
-      verifyAction: `/interaction/${uid}/otp/verify`,
-      cancel: { action: `/interaction/${uid}/abort`, label: t('common.cancel') },
-    },
-    afterSend: `/interaction/${uid}`,
-  });
+  const intro = t('otp.stepUp.intro', { client: pageBasics(ctx, state).clientName });
+  return interactionCodeFlow(ctx, app, state, { purpose: 'step-up', heading: t('otp.title'), intro, path: '', send: '/otp/send', verify: '/otp/verify', cancel: true });
 }
 
 export const otpStep: Step = {

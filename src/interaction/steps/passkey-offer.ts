@@ -1,11 +1,9 @@
 import type { Context } from 'koa';
-import { codeFlow } from '../../code-flow/flow.js';
 import type { AppContext } from '../../context.js';
 import { renderPage } from '../../http/render.js';
-import { destinationFor } from '../../otp/destination.js';
 import { defaultPasskeyName, jsonError, jsonOk, parseRegistration } from '../../http/passkey-ceremony.js';
 import { memberAsOwner } from '../../passkeys/library.js';
-import { activeMember, pageBasics, seeOther, type SignInState, type Step } from '../step.js';
+import { activeMember, interactionCodeFlow, pageBasics, seeOther, type SignInState, type Step } from '../step.js';
 
 /**
  * Optional step after a login that produced an offer (a passkey from another device): create a
@@ -14,26 +12,10 @@ import { activeMember, pageBasics, seeOther, type SignInState, type Step } from 
  */
 const base = (state: SignInState) => `/interaction/${state.interaction.uid}/passkey`;
 
-async function smsFlow(ctx: Context, app: AppContext, state: SignInState) {
-  const member = await activeMember(state);
-  const { uid, csrf } = pageBasics(ctx, state);
+function smsFlow(ctx: Context, app: AppContext, state: SignInState) {
   const t = ctx.state.t;
-  const destination = destinationFor(member, 'passkey-registration', app.config);
-  return codeFlow(ctx, app, {
-    member,
-    purpose: 'passkey-registration',
-    binding: uid,
-    destination: destination.ok ? destination : { problem: 'passkey.sms.required' },
-    page: {
-      heading: t('passkey.sms.heading'),
-      intro: t('passkey.sms.intro'),
-      csrf,
-      sendAction: `${base(state)}/offer/sms/send`,
-      verifyAction: `${base(state)}/offer/sms/check`,
-      skip: { continueUrl: state.interaction.returnTo },
-    },
-    afterSend: `${base(state)}/offer/sms`,
-  });
+  const sms = '/passkey/offer/sms';
+  return interactionCodeFlow(ctx, app, state, { purpose: 'passkey-registration', heading: t('passkey.sms.heading'), intro: t('passkey.sms.intro'), path: sms, send: `${sms}/send`, verify: `${sms}/check` });
 }
 
 /** The SMS check this registration needs, done in this interaction within the last STEP_UP_MINUTES. */
