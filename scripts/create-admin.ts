@@ -8,17 +8,17 @@
  * Roles: viewer (read only) or editor (may change clients and members).
  */
 import { parseArgs } from 'node:util';
-import { run, UsageError, withAppContext } from './lib/context.js';
+import { type CommandIo, runAsEntryPoint, UsageError } from './lib/context.js';
 
-run(async () => {
+export async function createAdminCommand(argv: string[], io: CommandIo): Promise<void> {
   let values;
   try {
-    ({ values } = parseArgs({ options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, 'new-link': { type: 'boolean', default: false } } }));
+    ({ values } = parseArgs({ args: argv, options: { email: { type: 'string' }, name: { type: 'string' }, role: { type: 'string' }, 'new-link': { type: 'boolean', default: false } } }));
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   if (!values.email) throw new UsageError('--email is required');
-  await withAppContext(async (app) => {
+  await io.withApp(async (app) => {
     let admin;
     if (values['new-link']) {
       admin = (await app.admins.list()).find((a) => a.email === values.email!.trim().toLowerCase());
@@ -30,9 +30,11 @@ run(async () => {
       await app.audit.record({ type: 'admin.created', outcome: 'success', actor: 'command', detail: { admin: admin._id, role: admin.role } });
     }
     const { link, expiresAt } = await app.admins.createEnrolment(admin);
-    process.stdout.write(
+    io.stdout(
       JSON.stringify({ admin: { id: admin._id, email: admin.email, name: admin.name, role: admin.role, status: admin.status }, enrolment_link: link, expires_at: expiresAt.toISOString() }, null, 2) + '\n',
     );
-    process.stderr.write('Send the enrolment link to the admin over a trusted channel: it works once and lets its holder register the admin passkey.\n');
+    io.stderr('Send the enrolment link to the admin over a trusted channel: it works once and lets its holder register the admin passkey.\n');
   });
-});
+}
+
+runAsEntryPoint(import.meta.url, createAdminCommand);

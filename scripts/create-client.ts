@@ -11,12 +11,13 @@
  * --kind service machine client of the admin API (client credentials), with --admin-role viewer|editor
  */
 import { parseArgs } from 'node:util';
-import { run, UsageError, withAppContext } from './lib/context.js';
+import { type CommandIo, runAsEntryPoint, UsageError } from './lib/context.js';
 
-run(async () => {
+export async function createClientCommand(argv: string[], io: CommandIo): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
+      args: argv,
       options: {
         name: { type: 'string' },
         kind: { type: 'string' },
@@ -46,11 +47,11 @@ run(async () => {
     scope: values.scope,
     adminRole: values['admin-role'] as 'viewer' | undefined,
   };
-  await withAppContext(async (app) => {
+  await io.withApp(async (app) => {
     const created = await app.clients.create(input);
     await app.audit.record({ type: 'client.created', outcome: 'success', clientId: created.clientId, actor: 'command', detail: { name: input.name, kind: input.kind } });
     const m = created.metadata;
-    process.stdout.write(
+    io.stdout(
       JSON.stringify(
         {
           issuer: app.config.issuer,
@@ -71,4 +72,6 @@ run(async () => {
       ) + '\n',
     );
   });
-});
+}
+
+runAsEntryPoint(import.meta.url, createClientCommand);

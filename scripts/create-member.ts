@@ -10,12 +10,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { readStdin, run, UsageError, withAppContext } from './lib/context.js';
+import { type CommandIo, runAsEntryPoint, UsageError } from './lib/context.js';
 
-run(async () => {
+export async function createMemberCommand(argv: string[], io: CommandIo): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
+      args: argv,
       options: {
         'family-name': { type: 'string' },
         'given-name': { type: 'string' },
@@ -35,8 +36,8 @@ run(async () => {
     if (!values[required]) throw new UsageError(`--${required} is required`);
   }
   const generated = values['password-stdin'] ? undefined : randomBytes(12).toString('base64url');
-  const password = generated ?? (await readStdin()).replace(/\r?\n$/, '');
-  await withAppContext(async (app) => {
+  const password = generated ?? (await io.readStdin()).replace(/\r?\n$/, '');
+  await io.withApp(async (app) => {
     const member = await app.members.create({
       familyName: values['family-name']!,
       givenName: values['given-name']!,
@@ -50,6 +51,8 @@ run(async () => {
     });
     await app.audit.record({ type: 'member.created', outcome: 'success', memberId: member._id, actor: 'command' });
     const { passwordHash: _omit, ...shown } = member;
-    process.stdout.write(JSON.stringify({ ...shown, ...(generated ? { initialPassword: generated } : {}) }, null, 2) + '\n');
+    io.stdout(JSON.stringify({ ...shown, ...(generated ? { initialPassword: generated } : {}) }, null, 2) + '\n');
   });
-});
+}
+
+runAsEntryPoint(import.meta.url, createMemberCommand);

@@ -9,10 +9,10 @@
  * notification (email|sms), locale (ja|en), password_hash (optional). See src/members/import.ts.
  */
 import { readFile } from 'node:fs/promises';
-import { run, UsageError, withAppContext } from './lib/context.js';
+import { type CommandIo, runAsEntryPoint, UsageError } from './lib/context.js';
 
-run(async () => {
-  const file = process.argv[2];
+export async function importMembersCommand(argv: string[], io: CommandIo): Promise<void> {
+  const file = argv[0];
   if (!file) throw new UsageError('give the CSV file: npm run import-members -- members.csv');
   let text: string;
   try {
@@ -20,13 +20,15 @@ run(async () => {
   } catch {
     throw new UsageError(`cannot read ${file}`);
   }
-  await withAppContext(async (app) => {
+  await io.withApp(async (app) => {
     const { problems, result } = await app.members.importCsv(text);
     if (problems.length) {
-      for (const p of problems) process.stderr.write(`${file}:${p.line}: ${p.field} ${p.message}\n`);
+      for (const p of problems) io.stderr(`${file}:${p.line}: ${p.field} ${p.message}\n`);
       throw new UsageError(`${problems.length} problem(s) found; nothing was imported`);
     }
     await app.audit.record({ type: 'member.imported', outcome: 'success', actor: 'command', detail: { ...result } });
-    process.stdout.write(JSON.stringify(result) + '\n');
+    io.stdout(JSON.stringify(result) + '\n');
   });
-});
+}
+
+runAsEntryPoint(import.meta.url, importMembersCommand);

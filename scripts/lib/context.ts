@@ -1,5 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createAppContext } from '../../src/app.js';
 import { systemClock } from '../../src/clock.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -36,22 +37,47 @@ export async function withAppContext<T>(work: (app: AppContext) => Promise<T>): 
   }
 }
 
-/** Runs a command's main function: clear messages and a non-zero exit status on failure. */
-export function run(main: () => Promise<void>): void {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      if (error instanceof UsageError || error instanceof ConfigError || error instanceof FieldError) {
-        process.stderr.write(`Error: ${(error as Error).message}\n`);
-        process.exit(1);
-      }
-      process.stderr.write(`Failed: ${(error as Error).stack ?? String(error)}\n`);
-      process.exit(1);
-    },
-  );
+/** What a command reads and writes besides its arguments: the process's, or a test's. */
+export interface CommandIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readStdin(): Promise<string>;
+  /** The provider's context on its database (withAppContext for a real run). */
+  withApp<T>(work: (app: AppContext) => Promise<T>): Promise<T>;
 }
 
-export async function readStdin(): Promise<string> {
+export type Command = (argv: string[], io: CommandIo) => Promise<void>;
+
+const processIo: CommandIo = {
+  stdout: (text) => void process.stdout.write(text),
+  stderr: (text) => void process.stderr.write(text),
+  readStdin,
+  withApp: withAppContext,
+};
+
+/** Runs a command and returns its exit status: an operator's mistake is one line, anything else its stack. */
+export async function execute(command: Command, argv: string[], io: CommandIo): Promise<number> {
+  try {
+    await command(argv, io);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof FieldError) {
+      io.stderr(`Error: ${(error as Error).message}\n`);
+      return 1;
+    }
+    io.stderr(`Failed: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
+
+/** Runs the command when its module is the process's entry point (not when a test imports it). */
+export function runAsEntryPoint(moduleUrl: string, command: Command): void {
+  const entry = process.argv[1];
+  if (!entry || !existsSync(entry) || realpathSync(entry) !== fileURLToPath(moduleUrl)) return;
+  void execute(command, process.argv.slice(2), processIo).then((status) => process.exit(status));
+}
+
+async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');

@@ -3,22 +3,45 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createAdminCommand } from '../../scripts/create-admin.js';
+import { createClientCommand } from '../../scripts/create-client.js';
+import { importMembersCommand } from '../../scripts/import-members.js';
+import { execute, type Command } from '../../scripts/lib/context.js';
 import { secretsAsEnv } from '../../src/security/keys.js';
 import { startTestApp, testSecrets, uniqueDbName, type TestApp } from '../support/app.js';
 
 /**
- * The operator commands under scripts/, run as a newcomer would run them (as processes, against
- * the same database as a running provider): clear errors and a non-zero status on failure.
+ * The operator commands under scripts/, against the same database as a running provider: clear
+ * errors and a non-zero status on failure. They run in this process on the test app's context;
+ * one run as a process (npm's way) shows that the real entry point, configuration and connection
+ * work too.
  */
 let app: TestApp;
 const dbName = uniqueDbName('commands');
 const dir = mkdtempSync(join(tmpdir(), 'jmb-commands-'));
 
+interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function command(main: Command, args: string[]): Promise<CommandResult> {
+  const result = { code: -1, stdout: '', stderr: '' };
+  result.code = await execute(main, args, {
+    stdout: (text) => void (result.stdout += text),
+    stderr: (text) => void (result.stderr += text),
+    readStdin: async () => '',
+    withApp: (work) => work(app.context),
+  });
+  return result;
+}
+
 function envOf(lines: string): Record<string, string> {
   return Object.fromEntries(lines.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).replace(/^'|'$/g, '')]));
 }
 
-function command(script: string, args: string[], stdin?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function spawnCommand(script: string, args: string[]): Promise<CommandResult> {
   const uri = new URL(process.env.TEST_MONGODB_URI!);
   uri.pathname = `/${dbName}`;
   return new Promise((resolve) => {
@@ -30,7 +53,7 @@ function command(script: string, args: string[], stdin?: string): Promise<{ code
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdin.end(stdin ?? '');
+    child.stdin.end();
     child.on('exit', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
 }
@@ -44,8 +67,8 @@ afterAll(async () => {
 });
 
 describe('create-admin', () => {
-  it('creates an admin and prints a one-time enrolment link', async () => {
-    const result = await command('create-admin', ['--email', 'Ops@Example.jp', '--name', 'Ops', '--role', 'viewer']);
+  it('creates an admin and prints a one-time enrolment link (run as a process)', async () => {
+    const result = await spawnCommand('create-admin', ['--email', 'Ops@Example.jp', '--name', 'Ops', '--role', 'viewer']);
     expect(result.code).toBe(0);
     const out = JSON.parse(result.stdout) as { admin: { email: string; status: string }; enrolment_link: string };
     expect(out.admin).toMatchObject({ email: 'ops@example.jp', status: 'pending' });
@@ -58,7 +81,7 @@ describe('create-admin', () => {
     [['--email', 'x@example.jp', '--name', 'X', '--role', 'boss'], /--role must be viewer or editor/],
     [['--email', 'ops@example.jp', '--name', 'Again', '--role', 'editor'], /email: is already an admin/],
   ])('refuses %j clearly', async (args, message) => {
-    const result = await command('create-admin', args);
+    const result = await command(createAdminCommand, args);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/at .*\.ts:\d+/);
@@ -67,7 +90,7 @@ describe('create-admin', () => {
 
 describe('create-client', () => {
   it('registers a service client for the admin API and prints its secret once', async () => {
-    const result = await command('create-client', ['--name', 'Nightly report', '--kind', 'service', '--admin-role', 'viewer']);
+    const result = await command(createClientCommand, ['--name', 'Nightly report', '--kind', 'service', '--admin-role', 'viewer']);
     expect(result.code).toBe(0);
     const out = JSON.parse(result.stdout) as Record<string, string>;
     expect(out).toMatchObject({ kind: 'service', admin_role: 'viewer', admin_api: `${app.issuer}/api/admin` });
@@ -75,7 +98,7 @@ describe('create-client', () => {
   });
 
   it('refuses a bad redirect URI with the reason', async () => {
-    const result = await command('create-client', ['--name', 'Bad', '--kind', 'web', '--redirect-uri', 'http://example.com/cb']);
+    const result = await command(createClientCommand, ['--name', 'Bad', '--kind', 'web', '--redirect-uri', 'http://example.com/cb']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Error: redirectUris: http:\/\/example\.com\/cb must use https/);
   });
@@ -97,7 +120,7 @@ describe('import-members', () => {
         '100000025,No,Country,Japan,,,email,en',
       ].join('\n'),
     );
-    const result = await command('import-members', [file]);
+    const result = await command(importMembersCommand, [file]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${file}:3: membership_number must be 9 digits whose last is the check digit`);
     expect(result.stderr).toContain(`${file}:4: email The part before the @ must not contain consecutive periods (..).`);
@@ -111,21 +134,21 @@ describe('import-members', () => {
   it('imports valid rows, and a second run changes nothing', async () => {
     const file = join(dir, 'good.csv');
     writeFileSync(file, [header, '123456782,山田,太郎,JP,taro@example.jp,090-1234-5678,sms,ja', '100000009,"Smith, Jr.",Anna,GB,anna@example.co.uk,,email,en', ''].join('\r\n'));
-    const first = await command('import-members', [file]);
+    const first = await command(importMembersCommand, [file]);
     expect(first.code).toBe(0);
     expect(JSON.parse(first.stdout)).toEqual({ created: 2, updated: 0, unchanged: 0 });
-    const second = await command('import-members', [file]);
+    const second = await command(importMembersCommand, [file]);
     expect(JSON.parse(second.stdout)).toEqual({ created: 0, updated: 0, unchanged: 2 });
     const anna = await app.context.members.findByMembershipNumber('100000009');
     expect(anna).toMatchObject({ familyName: 'Smith, Jr.', countryOfResidence: 'GB', email: 'anna@example.co.uk' });
     writeFileSync(file, [header, '100000009,Smith,Anna,GB,anna@example.co.uk,,email,en'].join('\n'));
-    expect(JSON.parse((await command('import-members', [file])).stdout)).toEqual({ created: 0, updated: 1, unchanged: 0 });
+    expect(JSON.parse((await command(importMembersCommand, [file])).stdout)).toEqual({ created: 0, updated: 1, unchanged: 0 });
   });
 
   it('refuses a conflict with another member in the database', async () => {
     const file = join(dir, 'conflict.csv');
     writeFileSync(file, [header, '100000017,Other,Person,JP,taro@example.jp,,email,ja'].join('\n'));
-    const result = await command('import-members', [file]);
+    const result = await command(importMembersCommand, [file]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${file}:2: email belongs to member 123456782`);
   });

@@ -1,16 +1,13 @@
-import { existsSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { chromiumExecutable } from './chromium-binary.js';
 
 /**
- * Debian's Chromium driven by playwright-core (Playwright's own browser download cannot work on
- * this network), with passkeys done for real through the DevTools WebAuthn domain.
+ * Chromium (see chromium-binary.ts for which one) driven by playwright-core, with passkeys done for
+ * real through the DevTools WebAuthn domain.
  */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: await chromiumExecutable(),
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }

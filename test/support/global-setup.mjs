@@ -9,6 +9,16 @@ import { tsImport } from 'tsx/esm/api';
 
 export default async function globalSetup() {
   console.log(`\n[tests] Node.js ${process.version}`);
+  // Found (and, for the npm one, decompressed) once here rather than by two workers at a time.
+  // Without one, only the browser tests fail (their launch asks again and gets the same error).
+  const { chromiumExecutable } = await tsImport('./chromium-binary.ts', import.meta.url);
+  await chromiumExecutable().then(
+    (path) => {
+      process.env.CHROMIUM_PATH = path;
+      console.log(`\n[tests] Chromium for the browser tests: ${path}`);
+    },
+    (error) => console.log(`\n[tests] ${error.message}`),
+  );
   if (process.env.MONGODB_URI) {
     process.env.TEST_MONGODB_URI = process.env.MONGODB_URI;
     return;
