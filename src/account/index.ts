@@ -1,7 +1,7 @@
-import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
+import { formBody } from '../http/body.js';
 import { renderPage } from '../http/render.js';
 import { registerConsoleSignIn } from '../console/sign-in.js';
 import { registerEmailRoutes } from './email.js';
@@ -17,7 +17,7 @@ import { registerVerifyRoutes } from './verify.js';
  * step-up within the last STEP_UP_MINUTES.
  */
 export function registerAccountRoutes(router: Router, app: AppContext): void {
-  const forms = bodyParser({ enableTypes: ['form'], formLimit: '8kb', encoding: 'utf-8' });
+  const forms = formBody('8kb');
   const rp = app.consoles.accountRp;
 
   registerConsoleSignIn(router, app, {

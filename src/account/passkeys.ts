@@ -5,10 +5,13 @@ import { memberDestination } from '../code-flow/flow.js';
 import type { AppContext } from '../context.js';
 import { formatJst } from '../i18n/index.js';
 import { renderPage } from '../http/render.js';
-import { defaultPasskeyName, jsonBody, jsonError, jsonOk, parseRegistration } from '../http/passkey-ceremony.js';
+import { defaultPasskeyName, jsonError, jsonOk, parseRegistration } from '../http/passkey-ceremony.js';
 import { memberAsOwner } from '../passkeys/library.js';
 import { redirectWithNotice, visit, type AccountVisit } from './guard.js';
 import { registerCodeRoutes, type AccountCode } from './verify.js';
+import { jsonBody } from '../http/body.js';
+
+const ceremonyJson = jsonBody();
 
 /**
  * My account → Passkeys: list (name, created, last used, synced or device-bound), add (only
@@ -84,11 +87,11 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
   // The ceremony's JSON endpoints (CSRF in a header; errors as JSON).
   const ceremony = (handler: (ctx: Context, current: AccountVisit) => Promise<void>) => async (ctx: Context) => {
     ctx.state.api = true;
-    await jsonBody(ctx, async () => {});
+    await ceremonyJson(ctx, async () => {});
     const current = await visit(ctx, app, { stepUp: true, csrfHeader: true });
-    if (!current) return jsonError(ctx, 401, 'console.error.noSignInInProgress', { redirect: '/account/passkeys' });
+    if (!current) return jsonError(ctx, 401, ctx.state.t('console.error.noSignInInProgress'), { redirect: '/account/passkeys' });
     if (!(await smsIsFresh(current))) {
-      return jsonError(ctx, 403, 'passkey.register.expired', { redirect: '/account/passkeys/sms' });
+      return jsonError(ctx, 403, ctx.state.t('passkey.register.expired', { minutes: app.config.otp.stepUpMinutes }), { redirect: '/account/passkeys/sms' });
     }
     await handler(ctx, current);
   };
@@ -104,7 +107,7 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
       response: parseRegistration(ctx),
       defaultName: defaultPasskeyName(ctx, app.clock),
     });
-    if (!result.ok) return jsonError(ctx, 400, result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed');
+    if (!result.ok) return jsonError(ctx, 400, ctx.state.t(result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed'));
     await app.consoles.sessions.update(current.session._id, { flash: 'passkeys.added' });
     jsonOk(ctx, { redirect: '/account/passkeys', signals: result.signals });
   }));

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { displayName } from '../text.js';
 import type { Clock } from '../clock.js';
 import { checkEmail } from '../members/email.js';
 import type { PasskeyOwner } from '../passkeys/library.js';
@@ -17,7 +18,7 @@ const ENROLMENT_HOURS = 24;
 
 export const newAdminSchema = z.object({
   email: z.string(),
-  name: z.string().trim().min(1).max(100),
+  name: displayName(),
   role: z.enum(ADMIN_ROLES),
 });
 

@@ -137,6 +137,7 @@ export function createClientsLibrary(deps: {
       if (current.token_endpoint_auth_method !== 'client_secret_basic' && current.token_endpoint_auth_method !== 'client_secret_post') {
         throw new FieldError('client', 'this app has no client secret (it is public or uses private_key_jwt)');
       }
+      if (toView(current).dynamically_registered) throw new FieldError('client', 'a dynamically registered app’s secret is managed by its owner through RFC 7592');
       const clientSecret = newSecret();
       await store.save({ ...current, client_secret: clientSecret, client_secret_expires_at: 0 }, { create: false });
       return { clientSecret, view: toView(current) };

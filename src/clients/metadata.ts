@@ -1,7 +1,9 @@
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
 import { z } from 'zod';
 import { ACR_VALUES } from '../assurance/acr.js';
 import type { Config } from '../config.js';
 import { FieldError } from '../errors.js';
+import { displayName } from '../text.js';
 import { CLIENT_KINDS, MEMBER_SCOPES } from './kinds.js';
 import { checkRedirectUri } from './redirect-uris.js';
 
@@ -15,7 +17,7 @@ export const CLIENT_ID = /^[A-Za-z0-9_-]{3,64}$/;
 
 export const newClientSchema = z.object({
   clientId: z.string().regex(CLIENT_ID, 'may only contain letters, digits, _ and - (3 to 64 characters)').optional(),
-  name: z.string().trim().min(1, 'is required').max(100),
+  name: displayName(),
   kind: z.enum(CLIENT_KINDS),
   tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'private_key_jwt']).optional(),
   jwksUri: z.url({ protocol: /^https$/ }).optional(),
@@ -53,6 +55,23 @@ export function parseClientInput(input: unknown): ClientInput {
 }
 
 
+/**
+ * Why a key set given inline cannot authenticate the app (private_key_jwt), if it cannot: every
+ * key must be a public signing key this runtime can import. A private key is refused too: it
+ * should never have left the app.
+ */
+export function jwksProblem(keys: ReadonlyArray<Record<string, unknown>>): string | undefined {
+  for (const [index, key] of keys.entries()) {
+    if ('d' in key || 'k' in key) return `key ${index + 1} is a private or symmetric key: give the public keys only`;
+    try {
+      createPublicKey({ key: key as JsonWebKey, format: 'jwk' });
+    } catch {
+      return `key ${index + 1} is not a public key that can be used (${String(key.kty ?? 'no kty')})`;
+    }
+  }
+  return undefined;
+}
+
 export function buildClientMetadata(data: ClientInput, clientId: string, rules: MetadataRules): Metadata {
   const { ttl, allowHttpLocalhost } = rules;
   const fail = (field: string, message: string): never => {
@@ -77,6 +96,10 @@ export function buildClientMetadata(data: ClientInput, clientId: string, rules: 
   if (!confidential && data.tokenEndpointAuthMethod) fail('tokenEndpointAuthMethod', `a ${data.kind} app is public: it authenticates with PKCE only`);
   if (authMethod === 'private_key_jwt' && !data.jwksUri && !data.jwks) fail('jwksUri', 'private_key_jwt needs the app’s public keys (jwksUri or jwks)');
   if (authMethod !== 'private_key_jwt' && (data.jwksUri || data.jwks)) fail('jwksUri', 'is only used with private_key_jwt');
+  if (data.jwks) {
+    const problem = jwksProblem(data.jwks.keys);
+    if (problem) fail('jwks', problem);
+  }
   if (data.accessTokenTtl !== undefined && (data.accessTokenTtl < ttl.accessTokenMinSeconds || data.accessTokenTtl > ttl.accessTokenMaxSeconds)) {
     fail('accessTokenTtl', `must be between ${ttl.accessTokenMinSeconds} and ${ttl.accessTokenMaxSeconds} seconds`);
   }

@@ -42,7 +42,8 @@ export function toView(metadata: Record<string, unknown>): ClientView {
     jwks_uri: (metadata.jwks_uri as string | undefined) ?? null,
     admin_role: (metadata.admin_role as string | undefined) ?? null,
     disabled: metadata.disabled === true,
-    dynamically_registered: metadata.client_kind === undefined && metadata.internal !== true,
+    // Registered by its developer (RFC 7591); apps registered before the marker have no kind.
+    dynamically_registered: metadata.registration === 'dynamic' || (metadata.client_kind === undefined && metadata.internal !== true),
     created_at: typeof metadata.client_id_issued_at === 'number' ? new Date(metadata.client_id_issued_at * 1000).toISOString() : null,
   };
 }

@@ -1,16 +1,14 @@
-import { bodyParser } from '@koa/bodyparser';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { formatJst, type MessageKey } from '../i18n/index.js';
+import { formatJst } from '../i18n/index.js';
 import { AppError } from '../errors.js';
 
 /**
  * The JSON edge of the passkey ceremonies: bodies are validated before they reach the library,
  * errors are OAuth-style JSON with a localised description, CSRF comes in a header.
  */
-export const jsonBody: Middleware = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }) as Middleware;
 
 const b64url = z.string().regex(/^[A-Za-z0-9_-]*$/).max(16_384);
 
@@ -49,10 +47,11 @@ export function parseRegistration(ctx: Context): RegistrationResponseJSON {
   return parsed.data.response as RegistrationResponseJSON;
 }
 
-export function jsonError(ctx: Context, status: number, key: MessageKey, extra: Record<string, unknown> = {}): void {
+/** An OAuth-style JSON refusal with a message the member can read (already translated). */
+export function jsonError(ctx: Context, status: number, message: string, extra: Record<string, unknown> = {}): void {
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
-  ctx.body = { error: status === 429 ? 'slow_down' : 'invalid_request', error_description: ctx.state.t(key), ...extra };
+  ctx.body = { error: status === 429 ? 'slow_down' : 'invalid_request', error_description: message, ...extra };
 }
 
 export function jsonOk(ctx: Context, body: unknown): void {

@@ -27,3 +27,11 @@ describe('language negotiation', () => {
     expect(negotiateLocale({ cookie: 'xx' })).toBe('ja');
   });
 });
+
+describe('the test browser', () => {
+  it('refuses any page that shows a placeholder unfilled', async () => {
+    const { assertNoUnfilledPlaceholder } = await import('../../test/support/browser.js');
+    expect(() => assertNoUnfilledPlaceholder('/x', translator('en')('passkey.register.expired', { minutes: 10 }))).not.toThrow();
+    expect(() => assertNoUnfilledPlaceholder('/x', 'More than {minutes} minutes have passed')).toThrow(/unfilled message placeholder \{minutes\}/);
+  });
+});

@@ -11,15 +11,28 @@ const catalogues: Record<Locale, Record<MessageKey, string>> = { en, ja };
 export const DEFAULT_LOCALE: Locale = 'ja';
 export const LANG_COOKIE = 'lang';
 
-export type Translate = (key: MessageKey, params?: Record<string, string | number>) => string;
+/** The {placeholders} of a message, read from its English text by the type checker. */
+type Placeholders<S extends string> = S extends `${string}{${infer Name}}${infer Rest}` ? Name | Placeholders<Rest> : never;
+export type MessageParams<K extends MessageKey> = Record<Placeholders<(typeof en)[K]>, string | number>;
+/**
+ * A message with placeholders cannot be asked for without their values (so a page never shows
+ * "{minutes}"). Checked for every key written out; a key chosen at run time (a union) takes the
+ * values of whichever message it may be.
+ */
+type ParamsArg<K extends MessageKey> = K extends MessageKey
+  ? [Placeholders<(typeof en)[K]>] extends [never]
+    ? [params?: Record<string, string | number>]
+    : [params: MessageParams<K>]
+  : never;
+export type Translate = <K extends MessageKey>(key: K, ...params: ParamsArg<K>) => string;
 
 export function translator(locale: Locale): Translate {
   const catalogue = catalogues[locale];
-  return (key, params) => {
+  return ((key: MessageKey, params?: Record<string, string | number>) => {
     const text = catalogue[key] ?? en[key] ?? key;
     if (!params) return text;
     return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
-  };
+  }) as Translate;
 }
 
 export function isLocale(value: unknown): value is Locale {

@@ -1,10 +1,10 @@
-import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
+import { formBody, jsonBody } from '../http/body.js';
 import { verifyCsrf } from '../http/csrf.js';
-import { jsonBody, jsonError } from '../http/passkey-ceremony.js';
+import { jsonError } from '../http/passkey-ceremony.js';
 import { loadInteraction } from './details.js';
 import { finishWithError, seeOther, signInState, type SignInState, type Step, type StepRoute } from './step.js';
 import { nextStep, STEPS, stepAllowed } from './steps.js';
@@ -18,7 +18,8 @@ import { nextStep, STEPS, stepAllowed } from './steps.js';
 type Handler = (ctx: Context, app: AppContext, state: SignInState) => Promise<void>;
 
 export function registerInteractionRoutes(router: Router, app: AppContext): void {
-  const parseForm = bodyParser({ enableTypes: ['form'], formLimit: '8kb', encoding: 'utf-8' });
+  const parseForm = formBody('8kb');
+  const parseJson = jsonBody();
 
   // The interaction is loaded before the body is read, so that even "too large" is answered in
   // the language of the relying app's request. JSON routes answer errors in JSON.
@@ -28,11 +29,11 @@ export function registerInteractionRoutes(router: Router, app: AppContext): void
     const state = await signInState(app, interaction);
     if (step !== 'any' && !stepAllowed(step, nextStep(state))) {
       const detail = `${ctx.method} ${step.name} request while the interaction is at ${nextStep(state)?.name ?? 'resume'}`;
-      if (options.json) return jsonError(ctx, 400, 'error.interactionExpired');
+      if (options.json) return jsonError(ctx, 400, ctx.state.t('error.interactionExpired'));
       throw new AppError('error.interactionExpired', { detail });
     }
     if (ctx.method === 'POST') {
-      await (options.json ? jsonBody : parseForm)(ctx, async () => {});
+      await (options.json ? parseJson : parseForm)(ctx, async () => {});
       const token = options.json ? ctx.get('x-csrf-token') : (ctx.request.body as { _csrf?: unknown } | undefined)?._csrf;
       verifyCsrf(ctx, interaction.uid, token);
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { displayName } from '../text.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { AppError, FieldError } from '../errors.js';
@@ -15,8 +16,8 @@ import { duplicateKeyField, isDuplicateKey } from '../db/errors.js';
 
 export const newMemberSchema = z.object({
   membershipNumber: z.string().optional(),
-  familyName: z.string().trim().min(1).max(100),
-  givenName: z.string().trim().min(1).max(100),
+  familyName: displayName(),
+  givenName: displayName(),
   email: z.string().optional(),
   phone: z.string().optional(),
   countryOfResidence: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as JP'),

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { formatJst, translator } from '../i18n/index.js';
+import { formatJst, translator, type MessageParams } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import type { Member } from '../members/model.js';
 import type { Messenger } from '../messaging/messenger.js';
@@ -15,13 +15,15 @@ export const NOTICES = {
   phoneChanged: { subject: 'notice.phoneChanged.subject', body: 'notice.phoneChanged.body' },
 } as const;
 export type Notice = keyof typeof NOTICES;
+/** What a notice's body needs besides the member's name and the time. */
+type NoticeParams<N extends Notice> = Omit<MessageParams<(typeof NOTICES)[N]['body']>, 'name' | 'time'>;
 
 export interface Notices {
   /**
    * Sends `notice` to `to`, by default the member's verified e-mail address (nothing is sent
    * when there is none).
    */
-  send(member: Member, notice: Notice, params: Record<string, string>, to?: string): Promise<void>;
+  send<N extends Notice>(member: Member, notice: N, params: NoticeParams<N>, to?: string): Promise<void>;
 }
 
 export function createNotices(deps: { messenger: Messenger; clock: Clock; logger: Logger }): Notices {
@@ -33,7 +35,8 @@ export function createNotices(deps: { messenger: Messenger; clock: Clock; logger
       const time = `${formatJst(member.locale, clock.now(), { dateStyle: 'long', timeStyle: 'short' })} JST`;
       const keys = NOTICES[notice];
       try {
-        await messenger.sendEmail(to, t(keys.subject), t(keys.body, { name: `${member.familyName} ${member.givenName}`, time, ...params }));
+        const body = t(keys.body, { name: `${member.familyName} ${member.givenName}`, time, ...params } as MessageParams<typeof keys.body>);
+        await messenger.sendEmail(to, t(keys.subject), body);
       } catch (error) {
         logger.warn({ err: error, notice }, 'could not send a notice');
       }

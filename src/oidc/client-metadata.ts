@@ -11,8 +11,9 @@ import { ACR_VALUES } from '../assurance/acr.js';
  * - disabled: the app is switched off (the provider then does not see it at all).
  * - admin_role: a service client of the admin API (viewer: read, editor: read and write).
  * - access_token_ttl, refresh_token_ttl: lifetimes within the configured bounds.
+ * - registration: 'dynamic' for an app its developer registered (RFC 7591), managed by them.
  */
-export const CLIENT_METADATA_PROPERTIES = ['first_party', 'internal', 'client_kind', 'min_acr', 'disabled', 'admin_role', 'access_token_ttl', 'refresh_token_ttl'];
+export const CLIENT_METADATA_PROPERTIES = ['first_party', 'internal', 'client_kind', 'min_acr', 'disabled', 'admin_role', 'access_token_ttl', 'refresh_token_ttl', 'registration'];
 
 export function validateExtraClientMetadata(_ctx: KoaContextWithOIDC | undefined, key: string, value: unknown): void {
   if (value === undefined || value === null) return;
@@ -33,6 +34,9 @@ export function validateExtraClientMetadata(_ctx: KoaContextWithOIDC | undefined
       break;
     case 'admin_role':
       if (value !== 'viewer' && value !== 'editor') fail('must be viewer or editor');
+      break;
+    case 'registration':
+      if (value !== 'dynamic') fail('must be dynamic');
       break;
     case 'access_token_ttl':
     case 'refresh_token_ttl':

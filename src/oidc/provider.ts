@@ -167,6 +167,10 @@ export function createProvider(deps: ProviderDeps): Provider {
     // apps never show consent, so they get refresh tokens whenever they are allowed the grant.
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || isFirstParty(client)),
+    // Refresh tokens live their own lifetime, not the browser session's: a member who signs out of
+    // one site stays signed in to the airline's app. They end when revoked: sign-out everywhere,
+    // an admin ending the member's sessions or locking them, a password reset, the app disabled.
+    expiresWithSession: async (ctx, code) => !(code.scopes.has('offline_access') || (ctx.oidc.client ? isFirstParty(ctx.oidc.client) && ctx.oidc.client.grantTypeAllowed('refresh_token') : false)),
     renderError: pages.renderError,
     ttl: {
       AccessToken: (_ctx, token, client) =>

@@ -15,10 +15,18 @@ export const REGISTRATION_POLICY = 'relying-app';
 export function registrationPolicy(allowHttpLocalhost: boolean) {
   return async (_ctx: KoaContextWithOIDC, properties: Record<string, unknown>): Promise<void> => {
     for (const key of CLIENT_METADATA_PROPERTIES) delete properties[key];
+    // The policy runs before oidc-provider's own validation: check the shapes it reads first.
+    for (const field of ['redirect_uris', 'post_logout_redirect_uris', 'grant_types', 'response_types'] as const) {
+      const value = properties[field];
+      if (value !== undefined && (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))) {
+        throw new errors.InvalidClientMetadata(`the value of ${field} must be an array of strings`);
+      }
+    }
     const native = properties.application_type === 'native';
     const isPublic = properties.token_endpoint_auth_method === 'none';
     const kind: ClientKind = native ? 'native' : isPublic ? 'spa' : 'web';
     properties.client_kind = kind;
+    properties.registration = 'dynamic';
     const grants = (properties.grant_types as string[] | undefined) ?? ['authorization_code'];
     if (grants.some((grant) => grant !== 'authorization_code' && grant !== 'refresh_token')) {
       throw new errors.InvalidClientMetadata('grant_types may only contain authorization_code and refresh_token');

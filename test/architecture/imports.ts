@@ -18,7 +18,7 @@ export interface Import {
 
 /** Layers from the bottom; a folder (or a root file) belongs to one. */
 export const LAYERS: ReadonlyArray<{ name: string; members: readonly string[] }> = [
-  { name: 'kernel', members: ['clock.ts', 'config.ts', 'log.ts', 'paths.ts', 'errors.ts', 'i18n', 'security', 'db', 'limits', 'assurance'] },
+  { name: 'kernel', members: ['clock.ts', 'config.ts', 'log.ts', 'paths.ts', 'errors.ts', 'text.ts', 'i18n', 'security', 'db', 'limits', 'assurance'] },
   { name: 'domain', members: ['members', 'otp', 'passkeys', 'clients', 'audit', 'admins', 'messaging', 'notices'] },
   { name: 'protocol', members: ['oidc'] },
   { name: 'web', members: ['http', 'code-flow', 'console', 'context.ts'] },

@@ -161,4 +161,23 @@ describe('authorization code flow with PKCE', () => {
     const silent = await browser.go(pending.url, { stopAt: (url) => url.startsWith(REDIRECT) });
     expect(new URL(silent.url).searchParams.get('error')).toBe('login_required');
   });
+
+  it('keeps the airline’s own app signed in after the member logs out of another app: refresh tokens outlive the session', async () => {
+    const web = await discoverRp(app.issuer, { ...rsClient, redirectUri: REDIRECT });
+    const card = await discoverRp(app.issuer, { ...esClient, redirectUri: REDIRECT });
+    const browser = new Browser();
+    const { tokens } = await signIn(web, {}, browser);
+    // The card app asks for no offline_access: a first-party app gets its refresh token anyway.
+    const cardLogin = await authorizationUrl(card, { scope: 'openid profile' });
+    const silent = await browser.go(cardLogin.url, { stopAt: (url) => url.startsWith(REDIRECT) });
+    const cardTokens = await exchangeCode(card, silent.url, cardLogin);
+    expect(cardTokens.refresh_token).toEqual(expect.any(String));
+
+    const endSession = oidc.buildEndSessionUrl(web.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: LOGGED_OUT });
+    const confirm = await browser.go(endSession.href);
+    await browser.submit(confirm, 'form#op\\.logoutForm', { logout: 'yes' }, { stopAt: (url) => url.startsWith(LOGGED_OUT) });
+
+    const refreshed = await oidc.refreshTokenGrant(card.config, cardTokens.refresh_token!);
+    expect(await oidc.fetchUserInfo(card.config, refreshed.access_token, memberId)).toMatchObject({ sub: memberId, name: '日本 花子' });
+  });
 });

@@ -175,6 +175,7 @@ describe('registering a passkey', () => {
     expect(new URL(sms.url).pathname).toBe('/account/passkeys/sms');
     const refused = await postJson(browser, `${app.baseUrl}/account/passkeys/register/options`, {}, csrfOf(page, '[data-passkey-register]'));
     expect(refused.status).toBe(403);
+    expect(refused.data.error_description).toBe('More than 10 minutes have passed since your SMS verification. Please verify again.');
   });
 
   it('refuses a response from another origin, for another RP ID, or without user verification', async () => {

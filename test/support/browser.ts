@@ -1,4 +1,17 @@
 import { parse, type HTMLElement } from 'node-html-parser';
+import { en } from '../../src/i18n/messages/en.js';
+
+/**
+ * Every page and JSON answer a test reads is checked for a message placeholder left unfilled
+ * ("{minutes}"): a request that shows one fails, whatever the test was about.
+ */
+const PLACEHOLDER_NAMES = [...new Set(Object.values(en).flatMap((text) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!)))];
+const UNFILLED = new RegExp(`\\{(${PLACEHOLDER_NAMES.join('|')})\\}`);
+
+export function assertNoUnfilledPlaceholder(url: string, body: string): void {
+  const found = UNFILLED.exec(body);
+  if (found) throw new Error(`unfilled message placeholder ${found[0]} in the answer to ${url}: …${body.slice(Math.max(0, found.index - 80), found.index + 40)}…`);
+}
 
 /**
  * A minimal browser over fetch: a cookie jar that honours Path, Max-Age and host, manual
@@ -90,6 +103,7 @@ export class Browser {
     const response = await fetch(target, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
     this.store(target, response.headers.getSetCookie());
     const text = await response.text();
+    assertNoUnfilledPlaceholder(target.href, text);
     return { status: response.status, url: target.href, headers: response.headers, body: text, html: parse(text) };
   }
 

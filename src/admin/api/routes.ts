@@ -1,10 +1,10 @@
-import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { NewClient } from '../../clients/metadata.js';
 import type { AppContext } from '../../context.js';
 import { FieldError } from '../../errors.js';
+import { jsonBody } from '../../http/body.js';
 import { REGISTRATION_POLICY } from '../../oidc/registration.js';
 import { createMemberActions } from '../member-actions.js';
 import { ApiAuthError, authenticate, requireScope, type AdminPrincipal, type AdminScope } from './auth.js';
@@ -37,7 +37,8 @@ function clientInput(body: Record<string, unknown>): Partial<NewClient> {
     id_token_signed_response_alg: 'idTokenSigningAlg',
     admin_role: 'adminRole',
   };
-  const unknown = Object.keys(body).filter((key) => !(key in map));
+  // Own keys only: "constructor" or "toString" are no client fields.
+  const unknown = Object.keys(body).filter((key) => !Object.hasOwn(map, key));
   if (unknown.length) throw new FieldError(unknown[0]!, 'is not a client field');
   return Object.fromEntries(Object.entries(body).map(([key, value]) => [map[key]!, value])) as Partial<NewClient>;
 }
@@ -55,7 +56,7 @@ const auditQuery = z.object({
 const iatBody = z.object({ expires_in: z.number().int().min(60).max(30 * 86400).default(86400) });
 
 export function registerAdminApi(router: Router, app: AppContext): void {
-  const json = bodyParser({ enableTypes: ['json'], jsonLimit: '64kb', encoding: 'utf-8' }) as Middleware;
+  const json = jsonBody();
   const actions = createMemberActions(app);
 
   /** Authenticates, checks the scope, parses the body, and turns failures into OAuth-style JSON. */

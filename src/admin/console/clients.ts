@@ -148,7 +148,7 @@ export function registerClientPages(router: Router, app: AppContext, kit: Consol
       if (current.status !== 200) return refused(ctx, visit, current, '/admin/clients');
       const t = ctx.state.t;
       await confirm(ctx, visit, {
-        title: t(`admin.clients.${name}` as never),
+        title: t(`admin.clients.${name as keyof typeof actions}`),
         message: t(action.ask, { name: current.data.name }),
         action: `/admin/clients/${id}/${name}`,
         back: `/admin/clients/${id}`,

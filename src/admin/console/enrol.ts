@@ -4,8 +4,11 @@ import type { AppContext } from '../../context.js';
 import { csrfToken, verifyCsrf } from '../../http/csrf.js';
 import { renderPage } from '../../http/render.js';
 import { formatJst } from '../../i18n/index.js';
-import { jsonBody, jsonError, jsonOk, parseRegistration } from '../../http/passkey-ceremony.js';
+import { jsonError, jsonOk, parseRegistration } from '../../http/passkey-ceremony.js';
 import { adminAsOwner } from '../../admins/library.js';
+import { jsonBody } from '../../http/body.js';
+
+const ceremonyJson = jsonBody();
 
 /**
  * The one-time enrolment link (scripts/create-admin.ts): the new admin registers the passkey they
@@ -37,9 +40,9 @@ export function registerEnrolmentPages(router: Router, app: AppContext): void {
   const ceremony = (handler: (ctx: Context, found: { token: string; admin: NonNullable<Awaited<ReturnType<AppContext['admins']['enrolmentAdmin']>>>['admin']; binding: string }) => Promise<void>) =>
     async (ctx: Context) => {
       ctx.state.api = true;
-      await jsonBody(ctx, async () => {});
+      await ceremonyJson(ctx, async () => {});
       const found = await enrolment(ctx);
-      if (!found?.admin || !found.binding) return jsonError(ctx, 404, 'admin.enrol.invalid');
+      if (!found?.admin || !found.binding) return jsonError(ctx, 404, ctx.state.t('admin.enrol.invalid'));
       verifyCsrf(ctx, found.binding, ctx.get('x-csrf-token'));
       await handler(ctx, { token: found.token, admin: found.admin, binding: found.binding });
     };
@@ -55,7 +58,7 @@ export function registerEnrolmentPages(router: Router, app: AppContext): void {
       response: parseRegistration(ctx),
       defaultName: () => 'Admin passkey',
     });
-    if (!result.ok) return jsonError(ctx, 400, result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed');
+    if (!result.ok) return jsonError(ctx, 400, ctx.state.t(result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed'));
     await app.admins.completeEnrolment(found.token);
     await app.audit.record({ type: 'admin.enrolled', outcome: 'success', actor: `admin:${found.admin._id}`, detail: { role: found.admin.role } });
     jsonOk(ctx, { redirect: '/admin', signals: result.signals });

@@ -1,8 +1,8 @@
-import { bodyParser } from '@koa/bodyparser';
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
+import { formBody } from '../../http/body.js';
 import { renderPage } from '../../http/render.js';
 import { ACR } from '../../assurance/acr.js';
 import { isAdminAccount } from '../../admins/library.js';
@@ -21,7 +21,7 @@ import { adminReturnPath } from './visit.js';
  */
 export function registerAdminConsole(router: Router, app: AppContext): void {
   const rp = app.consoles.adminRp;
-  const forms = bodyParser({ enableTypes: ['form'], formLimit: '32kb', encoding: 'utf-8' }) as Middleware;
+  const forms = formBody('32kb');
 
   const kit = createConsoleKit(app, forms);
 

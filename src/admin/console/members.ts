@@ -42,7 +42,7 @@ export function registerMemberPages(router: Router, _app: AppContext, kit: Conso
       const current = MEMBER_ID.test(id) ? await visit.api('GET', `/members/${id}`) : { status: 404, data: {} };
       if (current.status !== 200) return refused(ctx, visit, current, '/admin/members');
       const t = ctx.state.t;
-      const title = t(name === 'end-sessions' ? 'admin.members.endSessions' : (`admin.members.${name}` as never));
+      const title = t(name === 'end-sessions' ? 'admin.members.endSessions' : `admin.members.${name as 'lock' | 'unlock'}`);
       await confirm(ctx, visit, { title, message: t(action.ask, { number: current.data.membership_number }), action: `/admin/members/${id}/${name}`, back: `/admin/members/${id}` });
     }));
 

@@ -19,16 +19,16 @@ async function show(ctx: Context, _app: AppContext, state: SignInState): Promise
 /** POST /interaction/:uid/admin/options (JSON): a discoverable passkey, nothing to type. */
 async function options(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
   const limit = await app.limiter.hit(`passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`, app.config.passkey.optionsPerIpPerHour, 3600);
-  if (!limit.allowed) return jsonError(ctx, 429, 'passkey.error.tooMany');
+  if (!limit.allowed) return jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
   jsonOk(ctx, await app.adminPasskeys.authenticationOptions({ binding: state.interaction.uid }));
 }
 
 /** POST /interaction/:uid/admin/verify (JSON) */
 async function verify(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
   const result = await app.adminPasskeys.authenticate({ binding: state.interaction.uid, response: parseAuthentication(ctx) });
-  if (!result.ok) return jsonError(ctx, 400, 'admin.login.failed');
+  if (!result.ok) return jsonError(ctx, 400, ctx.state.t('admin.login.failed'));
   const admin = await app.admins.findById(result.owner.id);
-  if (!admin || admin.status !== 'active') return jsonError(ctx, 400, 'admin.login.failed');
+  if (!admin || admin.status !== 'active') return jsonError(ctx, 400, ctx.state.t('admin.login.failed'));
   const redirect = await finishLogin(ctx, app, state, { accountId: adminAccountId(admin), amr: result.amr });
   jsonOk(ctx, { redirect, signals: result.signals });
 }

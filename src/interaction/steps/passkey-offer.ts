@@ -41,15 +41,15 @@ async function showRegister(ctx: Context, app: AppContext, state: SignInState): 
 }
 
 async function registerOptions(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
-  if (!(await smsIsFresh(app, state))) return jsonError(ctx, 403, 'passkey.register.expired', { redirect: `${base(state)}/offer/sms` });
+  if (!(await smsIsFresh(app, state))) return jsonError(ctx, 403, ctx.state.t('passkey.register.expired', { minutes: app.config.otp.stepUpMinutes }), { redirect: `${base(state)}/offer/sms` });
   jsonOk(ctx, await app.passkeys.registrationOptions(memberAsOwner(await activeMember(state)), state.interaction.uid));
 }
 
 async function registerVerify(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
-  if (!(await smsIsFresh(app, state))) return jsonError(ctx, 403, 'passkey.register.expired');
+  if (!(await smsIsFresh(app, state))) return jsonError(ctx, 403, ctx.state.t('passkey.register.expired', { minutes: app.config.otp.stepUpMinutes }));
   const owner = memberAsOwner(await activeMember(state));
   const result = await app.passkeys.register({ owner, binding: state.interaction.uid, response: parseRegistration(ctx), defaultName: defaultPasskeyName(ctx, app.clock) });
-  if (!result.ok) return jsonError(ctx, 400, result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed');
+  if (!result.ok) return jsonError(ctx, 400, ctx.state.t(result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed'));
   jsonOk(ctx, { redirect: state.interaction.returnTo, signals: result.signals });
 }
 

@@ -23,17 +23,17 @@ const MODES = ['number', 'hybrid', 'discoverable', 'autofill'] as const;
 /** POST /interaction/:uid/passkey/options (JSON) */
 async function options(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
   const limit = await app.limiter.hit(`passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`, app.config.passkey.optionsPerIpPerHour, 3600);
-  if (!limit.allowed) return jsonError(ctx, 429, 'passkey.error.tooMany');
+  if (!limit.allowed) return jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
   const body = (ctx.request.body ?? {}) as { mode?: unknown; membershipNumber?: unknown };
   const mode = MODES.find((known) => known === body.mode);
-  if (!mode) return jsonError(ctx, 400, 'error.badRequest');
+  if (!mode) return jsonError(ctx, 400, ctx.state.t('error.badRequest'));
   let membershipNumber: string | undefined;
   // A number is required for "number", optional for the phone (hybrid), ignored otherwise.
   if (mode === 'number' || (mode === 'hybrid' && typeof body.membershipNumber === 'string' && body.membershipNumber.trim())) {
     try {
       membershipNumber = parseMembershipNumber(body.membershipNumber);
     } catch (error) {
-      if (error instanceof AppError) return jsonError(ctx, 400, error.key);
+      if (error instanceof AppError) return jsonError(ctx, 400, ctx.state.t(error.key, error.params));
       throw error;
     }
   }
@@ -47,7 +47,7 @@ async function verify(ctx: Context, app: AppContext, state: SignInState): Promis
   if (!result.ok) {
     // One message for every failure: nobody learns whether a number or a passkey exists.
     const signal = result.reason === 'unknownCredential' && result.discoverable ? { unknown_credential: response.id, rp_id: app.config.webauthn.rpId } : {};
-    return jsonError(ctx, 400, 'passkey.error.failed', signal);
+    return jsonError(ctx, 400, ctx.state.t('passkey.error.failed'), signal);
   }
   // A passkey from another device (e.g. a phone through the 2D barcode): offer one on this device.
   const redirect = await finishLogin(ctx, app, state, { accountId: result.owner.id, amr: result.amr, offer: result.crossDevice ? 'passkey' : undefined });
