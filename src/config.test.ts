@@ -53,6 +53,14 @@ describe('configuration', () => {
     expect(config.demoAppPort).toBe(0);
   });
 
+  it('takes per-network budgets from the environment, or from config/defaults.json', () => {
+    expect(loadConfig({}).login.perIpPerHour).toBe(100);
+    expect(loadConfig({}).passkey.optionsPerIpPerHour).toBe(120);
+    const raised = loadConfig({ RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: '5000', RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: '6000' });
+    expect(raised.login.perIpPerHour).toBe(5000);
+    expect(raised.passkey.optionsPerIpPerHour).toBe(6000);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /^Configuration error: PORT /],
     [{ ISSUER: 'not a url' }, /^Configuration error: ISSUER /],
@@ -60,6 +68,8 @@ describe('configuration', () => {
     [{ MONGODB_URI: 'postgres://x' }, /MONGODB_URI must start with mongodb/],
     [{ LOG_LEVEL: 'loud' }, /^Configuration error: LOG_LEVEL /],
     [{ TRUST_PROXY: 'maybe' }, /^Configuration error: TRUST_PROXY /],
+    [{ RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: '0' }, /^Configuration error: RATE_LIMIT_LOGIN_PER_IP_PER_HOUR /],
+    [{ RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: 'many' }, /^Configuration error: RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR /],
     [{ HMAC_SECRET: 'short' }, /HMAC_SECRET must be at least 32 characters/],
     [{ ISSUER: 'https://id.example.com' }, /TRUST_PROXY must be true when ISSUER is https/],
     [{ WEBAUTHN_RP_ID: 'example.org' }, /WEBAUTHN_RP_ID must be the issuer's host \(localhost\) or a parent domain of it/],

@@ -2,6 +2,7 @@ import { translator } from '../i18n/index.js';
 import type { MemberModel } from './model.js';
 import { checkEmail } from './email.js';
 import { isValidMembershipNumber, normaliseMembershipNumber } from './membership-number.js';
+import { parsePasswordHash } from './password.js';
 import { normalisePhone } from './phone.js';
 
 /**
@@ -11,8 +12,9 @@ import { normalisePhone } from './phone.js';
  * membership number, so importing the same file twice changes nothing the second time.
  *
  * Columns (header row required): membership_number, family_name, given_name, country,
- * and optionally email, phone, notification (email|sms), locale (ja|en), password_hash (scrypt$…,
- * as written by this provider; members without one sign in with a passkey or are given a password).
+ * and optionally email, phone, notification (email|sms), locale (ja|en), password_hash ($argon2id$…
+ * or the earlier scrypt$…, as this provider writes them; members without one sign in with a passkey
+ * or are given a password).
  */
 export interface ImportProblem {
   line: number;
@@ -97,7 +99,8 @@ export function validateRows(text: string): { rows: Row[]; problems: ImportProbl
     const value = (column: string) => (fields[columns.indexOf(column)] ?? '').trim();
     const problem = (field: string, message: string) => problems.push({ line, field, message });
     if (fields.length !== columns.length) {
-      problem('row', `has ${fields.length} fields, the header has ${columns.length}`);
+      const hint = fields.some((f) => f.startsWith('$argon2')) ? ' (an Argon2id hash has commas: put it in double quotes)' : '';
+      problem('row', `has ${fields.length} fields, the header has ${columns.length}${hint}`);
       continue;
     }
     const membershipNumber = normaliseMembershipNumber(value('membership_number'));
@@ -127,7 +130,7 @@ export function validateRows(text: string): { rows: Row[]; problems: ImportProbl
     const locale = (value('locale') || 'ja') as 'ja' | 'en';
     if (locale !== 'ja' && locale !== 'en') problem('locale', 'must be ja or en');
     const passwordHash = value('password_hash') || undefined;
-    if (passwordHash && !/^scrypt\$\d{1,2}\$\d{1,2}\$\d{1,2}\$[\w-]+\$[\w-]+$/.test(passwordHash)) problem('password_hash', 'must be a scrypt$… hash written by this provider');
+    if (passwordHash && !parsePasswordHash(passwordHash)) problem('password_hash', 'must be an Argon2id hash ($argon2id$v=19$m=…,t=…,p=…$salt$hash) or a scrypt$… hash as this provider writes them');
     for (const [key, v] of [['number', membershipNumber], ['email', email], ['phone', phone]] as const) {
       if (!v) continue;
       const earlier = seen[key].get(v);

@@ -10,7 +10,7 @@ import { checkEmail } from './email.js';
 import { importMembers } from './import.js';
 import { isValidMembershipNumber, normaliseMembershipNumber, randomMembershipNumber } from './membership-number.js';
 import { NOTIFICATION_CHANNELS, type Member, type MemberModel, type MemberStatus, type NotificationChannel } from './model.js';
-import { decoyPasswordHash, hashPassword, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password.js';
+import { decoyPasswordHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password.js';
 import { normalisePhone } from './phone.js';
 import { duplicateKeyField, isDuplicateKey } from '../db/errors.js';
 
@@ -87,6 +87,16 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
       if (isDuplicateKey(error)) return { ok: false, problem: 'taken' };
       throw error;
     }
+  }
+
+  /**
+   * A hash from before today's algorithm or parameters, replaced now that the password is known.
+   * Only if it is still the one just verified: a password changed meanwhile is not overwritten.
+   */
+  async function rehash(member: Member, password: string): Promise<Member> {
+    const passwordHash = await hashPassword(password);
+    const updated = await model.updateOne({ _id: member._id, passwordHash: member.passwordHash }, { $set: { passwordHash } });
+    return updated.modifiedCount === 1 ? { ...member, passwordHash } : member;
   }
 
   return {
@@ -201,7 +211,7 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
       }
 
       const member = await model.findOne({ membershipNumber }).lean<Member>().exec();
-      // Unknown numbers and members without a password cost the same scrypt run as a wrong password.
+      // Unknown numbers and members without a password cost the same hash as a wrong password.
       const valid = await verifyPassword(password, member?.passwordHash ?? (await decoyPasswordHash()));
       if (!member || !member.passwordHash || !valid) {
         const hit = await limiter.hit(key, config.login.maxFailures, lockoutSeconds);
@@ -215,6 +225,7 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
       }
       if (member.status !== 'active') return { ok: false, reason: 'accountLocked', memberId: member._id };
       await limiter.reset(key);
+      if (needsRehash(member.passwordHash)) return { ok: true, member: await rehash(member, password) };
       return { ok: true, member };
     },
   };

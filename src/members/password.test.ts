@@ -1,17 +1,57 @@
 import { describe, expect, it } from '@jest/globals';
-import { hashPassword, verifyPassword } from './password.js';
+import { hashPassword, needsRehash, parsePasswordHash, verifyPassword } from './password.js';
+
+const PASSWORD = 'correct horse battery staple';
+// Written by the reference implementation (libargon2 20190702, argon2_hash with Argon2_id).
+const REFERENCE_ARGON2ID =
+  '$argon2id$v=19$m=19456,t=2,p=1$am1iLXRlc3Qtc2FsdC0xNg$0n63yHWM4/8guToPoQOQGNNjFsGjTrqe0E1vEa/WA4g';
+// Written by this provider before Argon2id (scrypt N = 2^15, r = 8, p = 1).
+const EARLIER_SCRYPT = 'scrypt$15$8$1$c2NyeXB0LXNhbHQtMDAxNg$TVUYfG7ViOm9XZ_C6-tdTC0eL6cDnX1-dkxfPwh3cbY';
 
 describe('password hashes', () => {
-  it('verify the right password only, and never store it', async () => {
-    const hash = await hashPassword('correct horse battery staple');
-    expect(hash).toMatch(/^scrypt\$15\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+  it('are Argon2id at OWASP’s minimum (m = 19 MiB, t = 2, p = 1) in PHC format, and verify the right password only', async () => {
+    const hash = await hashPassword(PASSWORD);
+    expect(hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
     expect(hash).not.toContain('correct');
-    expect(await verifyPassword('correct horse battery staple', hash)).toBe(true);
+    expect(await verifyPassword(PASSWORD, hash)).toBe(true);
     expect(await verifyPassword('Correct horse battery staple', hash)).toBe(false);
-    expect(await verifyPassword('anything', 'not-a-hash')).toBe(false);
+    expect(needsRehash(hash)).toBe(false);
   });
 
   it('salt every hash', async () => {
     expect(await hashPassword('same')).not.toBe(await hashPassword('same'));
+  });
+
+  it('verify a hash written by another Argon2 implementation', async () => {
+    expect(await verifyPassword(PASSWORD, REFERENCE_ARGON2ID)).toBe(true);
+    expect(await verifyPassword('wrong', REFERENCE_ARGON2ID)).toBe(false);
+  });
+
+  it('keep verifying earlier scrypt hashes, which are marked for rehashing', async () => {
+    expect(await verifyPassword(PASSWORD, EARLIER_SCRYPT)).toBe(true);
+    expect(await verifyPassword('wrong', EARLIER_SCRYPT)).toBe(false);
+    expect(needsRehash(EARLIER_SCRYPT)).toBe(true);
+    // Argon2id below today's cost is upgraded too; above it is left alone.
+    expect(needsRehash(REFERENCE_ARGON2ID.replace('m=19456,t=2', 'm=19456,t=1'))).toBe(true);
+    expect(needsRehash(REFERENCE_ARGON2ID.replace('m=19456', 'm=65536'))).toBe(false);
+  });
+
+  it.each([
+    ['not a hash', 'not-a-hash'],
+    [
+      'another algorithm',
+      '$argon2i$v=19$m=19456,t=2,p=1$am1iLXRlc3Qtc2FsdC0xNg$0n63yHWM4/8guToPoQOQGNNjFsGjTrqe0E1vEa/WA4g',
+    ],
+    ['another Argon2 version', REFERENCE_ARGON2ID.replace('v=19', 'v=16')],
+    ['memory beyond 256 MiB', REFERENCE_ARGON2ID.replace('m=19456', 'm=4194304')],
+    ['too many passes', REFERENCE_ARGON2ID.replace('t=2', 't=99')],
+    [
+      'a salt shorter than 8 bytes',
+      '$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$0n63yHWM4/8guToPoQOQGNNjFsGjTrqe0E1vEa/WA4g',
+    ],
+    ['scrypt with N = 2^24', EARLIER_SCRYPT.replace('scrypt$15$', 'scrypt$24$')],
+  ])('refuse %s without running a hash', async (_label, stored) => {
+    expect(parsePasswordHash(stored)).toBeUndefined();
+    expect(await verifyPassword(PASSWORD, stored)).toBe(false);
   });
 });

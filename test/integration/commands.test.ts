@@ -7,6 +7,7 @@ import { createAdminCommand } from '../../scripts/create-admin.js';
 import { createClientCommand } from '../../scripts/create-client.js';
 import { importMembersCommand } from '../../scripts/import-members.js';
 import { execute, type Command } from '../../scripts/lib/context.js';
+import { withCheckDigit } from '../../src/members/membership-number.js';
 import { secretsAsEnv } from '../../src/security/keys.js';
 import { startTestApp, testSecrets, uniqueDbName, type TestApp } from '../support/app.js';
 
@@ -143,6 +144,32 @@ describe('import-members', () => {
     expect(anna).toMatchObject({ familyName: 'Smith, Jr.', countryOfResidence: 'GB', email: 'anna@example.co.uk' });
     writeFileSync(file, [header, '100000009,Smith,Anna,GB,anna@example.co.uk,,email,en'].join('\n'));
     expect(JSON.parse((await command(importMembersCommand, [file])).stdout)).toEqual({ created: 0, updated: 1, unchanged: 0 });
+  });
+
+  it('accepts Argon2id and earlier scrypt password hashes, and refuses anything else', async () => {
+    // Both for the password 'correct horse battery staple': one from the reference Argon2 library, one as this provider wrote scrypt.
+    const argon2id = '$argon2id$v=19$m=19456,t=2,p=1$am1iLXRlc3Qtc2FsdC0xNg$0n63yHWM4/8guToPoQOQGNNjFsGjTrqe0E1vEa/WA4g';
+    const scrypt = 'scrypt$15$8$1$c2NyeXB0LXNhbHQtMDAxNg$TVUYfG7ViOm9XZ_C6-tdTC0eL6cDnX1-dkxfPwh3cbY';
+    const [a, b, c] = ['20000001', '20000002', '20000003'].map(withCheckDigit);
+    const file = join(dir, 'hashes.csv');
+    // The PHC string has commas, so it is quoted.
+    const rows = ['membership_number,family_name,given_name,country,email,password_hash', `${a},Argon,Aki,JP,aki@example.jp,"${argon2id}"`, `${b},Scrypt,Sora,JP,sora@example.jp,${scrypt}`];
+    writeFileSync(file, [...rows, `${c},Plain,Pat,JP,pat@example.jp,a plain password`, `${c},Unquoted,Uma,JP,uma@example.jp,${argon2id}`].join('\n'));
+    const refused = await command(importMembersCommand, [file]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${file}:4: password_hash must be an Argon2id hash ($argon2id$v=19$m=…,t=…,p=…$salt$hash) or a scrypt$… hash`);
+    expect(refused.stderr).toContain(`${file}:5: row has 8 fields, the header has 6 (an Argon2id hash has commas: put it in double quotes)`);
+    expect(refused.stderr).not.toContain(`${file}:2:`);
+    expect(refused.stderr).not.toContain(`${file}:3:`);
+
+    writeFileSync(file, rows.join('\n'));
+    const imported = await command(importMembersCommand, [file]);
+    expect(imported.stderr).toBe('');
+    expect(JSON.parse(imported.stdout)).toEqual({ created: 2, updated: 0, unchanged: 0 });
+    for (const membershipNumber of [a, b]) {
+      const result = await app.context.members.authenticateWithPassword({ membershipNumber: membershipNumber!, password: 'correct horse battery staple', ip: '192.0.2.1' });
+      expect(result.ok).toBe(true);
+    }
   });
 
   it('refuses a conflict with another member in the database', async () => {

@@ -255,3 +255,31 @@ describe('consent', () => {
     expect(isCallback(after.url)).toBe(true);
   });
 });
+
+describe('a password hash from before Argon2id', () => {
+  // scrypt N = 2^15, r = 8, p = 1 as this provider wrote it, for the password 'correct horse battery staple'.
+  const earlier = 'scrypt$15$8$1$c2NyeXB0LXNhbHQtMDAxNg$TVUYfG7ViOm9XZ_C6-tdTC0eL6cDnX1-dkxfPwh3cbY';
+  const theirPassword = 'correct horse battery staple';
+
+  it('still signs the member in, is replaced by an Argon2id hash then, and the member signs in with that', async () => {
+    const member = await app.context.members.create({ familyName: 'Ito', givenName: 'Aoi', email: 'aoi@example.com', countryOfResidence: 'JP', locale: 'en' });
+    await app.connection.collection('members').updateOne({ _id: member._id as never }, { $set: { passwordHash: earlier } });
+    const storedHash = async () => (await app.context.members.findById(member._id))?.passwordHash;
+
+    const wrong = await openLogin();
+    expect((await submitLogin(wrong.browser, wrong.page, { membershipNumber: member.membershipNumber, password: 'not their password' })).status).toBe(401);
+    expect(await storedHash()).toBe(earlier);
+
+    const first = await openLogin();
+    const signedIn = await submitLogin(first.browser, first.page, { membershipNumber: member.membershipNumber, password: theirPassword });
+    expect(isCallback(signedIn.url)).toBe(true);
+    expect((await exchangeCode(rp, signedIn.url, first.pending)).claims()?.sub).toBe(member._id);
+    const upgraded = await storedHash();
+    expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+
+    const again = await openLogin();
+    const second = await submitLogin(again.browser, again.page, { membershipNumber: member.membershipNumber, password: theirPassword });
+    expect(isCallback(second.url)).toBe(true);
+    expect(await storedHash()).toBe(upgraded); // rehashed once, not at every sign-in
+  });
+});
