@@ -116,20 +116,6 @@ export function createPasskeyLibrary(deps: {
     return record;
   }
 
-  /**
-   * Stand-ins for the credentials of an unknown number (or a member without passkeys): derived
-   * from an HMAC of the number, so they are stable across tries and look like real ones.
-   */
-  function decoyCredentials(membershipNumber: string) {
-    const seed = Buffer.from(hmac.digest('passkey-decoy', membershipNumber), 'base64url');
-    const count = 1 + (seed[0]! % 2);
-    const length = [16, 20, 32][seed[1]! % 3]!;
-    return Array.from({ length: count }, (_, i) => ({
-      id: Buffer.from(hmac.digest('passkey-decoy', `${membershipNumber}:${i}`), 'base64url').subarray(0, length).toString('base64url'),
-      transports: ['hybrid', 'internal'] as AuthenticatorTransport[],
-    }));
-  }
-
   async function signalsFor(owner: PasskeyOwner): Promise<PasskeySignals> {
     const all = await passkeys.find({ ownerId: owner.id }, { _id: 1 }).lean();
     return {
@@ -211,26 +197,22 @@ export function createPasskeyLibrary(deps: {
     },
 
     /**
-     * Options for signing in: with a membership number, that member's credentials (with their
-     * stored transports, so a browser can offer the QR code for a phone) or decoys that look the
-     * same; without one, an empty list for a discoverable passkey.
+     * Options for signing in. They never list credentials: the options for a membership number
+     * are the same whether it has passkeys, has none, or does not exist (count, ids, transports
+     * would tell), and cost the same two lookups. The challenge remembers whose passkey it
+     * accepts; every passkey is discoverable (resident keys are required at registration), so
+     * the device finds it without a list.
      */
     async authenticationOptions(input: { binding: string; membershipNumber?: string | undefined; hybrid?: boolean }): Promise<PublicKeyCredentialRequestOptionsJSON> {
-      let allowCredentials: Array<{ id: string; transports: AuthenticatorTransport[] }> = [];
       let ownerId: string | undefined;
       let decoy = false;
       if (input.membershipNumber && deps.findOwnerByNumber) {
         const owner = await deps.findOwnerByNumber(input.membershipNumber);
-        const own = owner && owner.active ? await passkeys.find({ ownerId: owner.id }).sort({ createdAt: 1 }).lean() : [];
-        if (owner && own.length > 0) {
-          ownerId = owner.id;
-          allowCredentials = own.map((p) => ({ id: p._id, transports: p.transports as AuthenticatorTransport[] }));
-        } else {
-          decoy = true;
-          allowCredentials = decoyCredentials(input.membershipNumber);
-        }
+        const own = await passkeys.countDocuments({ ownerId: owner?.active ? owner.id : '' });
+        if (owner && own > 0) ownerId = owner.id;
+        else decoy = true;
       }
-      const options = await generateAuthenticationOptions({ rpID: rpId, allowCredentials, userVerification: 'required', timeout: CHALLENGE_TTL_MS });
+      const options = await generateAuthenticationOptions({ rpID: rpId, allowCredentials: [], userVerification: 'required', timeout: CHALLENGE_TTL_MS });
       await storeChallenge(options.challenge, { purpose: 'authentication', binding: input.binding, ownerId, decoy });
       // "Use a passkey on my phone": ask the browser to go straight to the QR code (WebAuthn L3 hints).
       return input.hybrid ? { ...options, hints: ['hybrid'] } : options;
@@ -251,9 +233,9 @@ export function createPasskeyLibrary(deps: {
       const challenge = await consumeChallenge(challengeOf(response), 'authentication', input.binding);
       if (!challenge) return refuse('challenge');
       discoverable = !challenge.ownerId && !challenge.decoy;
-      if (challenge.decoy) return refuse('unknownCredential');
       const passkey = await passkeys.findById(response.id).lean<Passkey>();
-      if (!passkey) return refuse('unknownCredential');
+      // A number with no passkey (or none at all) accepts nothing, after the same lookup.
+      if (challenge.decoy || !passkey) return refuse('unknownCredential');
       // Signing in by number: only that member's credentials. Discoverable: the user handle the
       // authenticator returned must name the credential's owner.
       if (challenge.ownerId && challenge.ownerId !== passkey.ownerId) return refuse('wrongMember', challenge.ownerId);

@@ -2,11 +2,11 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * Keyed hashing for everything we must recognise but never store in clear: one-time codes,
- * rate-limit subjects (IP addresses, membership numbers) and passkey decoys. Each use gets its
+ * rate-limit subjects (IP addresses, membership numbers) and client secrets. Each use gets its
  * own key, derived from HMAC_SECRET with HKDF (RFC 5869) and a label, so a value from one use
  * means nothing in another.
  */
-export type HmacPurpose = 'rate-limit' | 'otp' | 'passkey-decoy' | 'client-secret' | 'internal-client' | 'admin-enrolment';
+export type HmacPurpose = 'rate-limit' | 'otp' | 'client-secret' | 'internal-client' | 'admin-enrolment';
 
 export interface Hmac {
   digest(purpose: HmacPurpose, value: string): string;
