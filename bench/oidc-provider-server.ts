@@ -47,7 +47,7 @@ function modelFor(name: string): mongoose.Model<Stored> {
   if (!model) {
     const schema = storedSchema();
     if (name === 'Session') schema.index({ 'payload.uid': 1 }, { unique: true });
-    model = connection.model<Stored>(name, schema, 'oidc_' + name.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase());
+    model = connection.model<Stored>(name, schema, `oidc_${name.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase()}`);
     models.set(name, model);
   }
   return model;

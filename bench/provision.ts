@@ -59,7 +59,7 @@ function csv(members: BenchMember[]): string {
   const rows = members.map((m) =>
     [m.membershipNumber, m.familyName, m.givenName, 'JP', m.email, `"${m.passwordHash}"`].join(','),
   );
-  return ['membership_number,family_name,given_name,country,email,password_hash', ...rows].join('\n') + '\n';
+  return `${['membership_number,family_name,given_name,country,email,password_hash', ...rows].join('\n')}\n`;
 }
 
 export async function provisionOurs(

@@ -33,7 +33,7 @@ if (workloads.length === 0)
   throw new Error(`BENCH_WORKLOADS matches none of: ${WORKLOADS.map((w) => w.name).join(', ')}`);
 const rounds = Math.max(1, Math.round(seconds / (workloads.length * 2 * roundSeconds)));
 
-const say = (line: string) => process.stdout.write(line + '\n');
+const say = (line: string) => process.stdout.write(`${line}\n`);
 const workDir = join(projectRoot, '.data', 'bench');
 mkdirSync(workDir, { recursive: true });
 if (!existsSync(join(projectRoot, 'dist/src/main.js')))
@@ -204,11 +204,11 @@ async function main(): Promise<void> {
   }));
   writeFileSync(
     file,
-    JSON.stringify(
+    `${JSON.stringify(
       { settings: { seconds, roundSeconds, warmupSeconds, concurrency, rounds }, rows: json, memory: { idle, end } },
       null,
       2,
-    ) + '\n',
+    )}\n`,
   );
   say('');
   say(`Results also in ${file}; server logs in ${workDir}/ours.log and theirs.log`);

@@ -10,32 +10,24 @@
  * --kind spa     public browser app, PKCE
  * --kind service machine client of the admin API (client credentials), with --admin-role viewer|editor
  */
-import { parseArgs } from 'node:util';
-import { type CommandIo, runAsEntryPoint, UsageError } from './lib/context.js';
+import { type CommandIo, commandOptions, runAsEntryPoint, UsageError } from './lib/context.js';
 
 export async function createClientCommand(argv: string[], io: CommandIo): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        name: { type: 'string' },
-        kind: { type: 'string' },
-        'redirect-uri': { type: 'string', multiple: true },
-        'post-logout-redirect-uri': { type: 'string', multiple: true },
-        'first-party': { type: 'boolean', default: false },
-        'id-token-alg': { type: 'string' },
-        'client-id': { type: 'string' },
-        scope: { type: 'string' },
-        'admin-role': { type: 'string' },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = commandOptions(argv, {
+    name: { type: 'string' },
+    kind: { type: 'string' },
+    'redirect-uri': { type: 'string', multiple: true },
+    'post-logout-redirect-uri': { type: 'string', multiple: true },
+    'first-party': { type: 'boolean', default: false },
+    'id-token-alg': { type: 'string' },
+    'client-id': { type: 'string' },
+    scope: { type: 'string' },
+    'admin-role': { type: 'string' },
+  });
   if (!values.name) throw new UsageError('--name is required');
   if (!values.kind) throw new UsageError('--kind is required (web, native or spa)');
-  if (values.kind !== 'service' && !values['redirect-uri']?.length) throw new UsageError('--redirect-uri is required (repeat it for several)');
+  if (values.kind !== 'service' && !values['redirect-uri']?.length)
+    throw new UsageError('--redirect-uri is required (repeat it for several)');
   const input = {
     name: values.name,
     kind: values.kind as 'web',
@@ -49,10 +41,16 @@ export async function createClientCommand(argv: string[], io: CommandIo): Promis
   };
   await io.withApp(async (app) => {
     const created = await app.clients.create(input);
-    await app.audit.record({ type: 'client.created', outcome: 'success', clientId: created.clientId, actor: 'command', detail: { name: input.name, kind: input.kind } });
+    await app.audit.record({
+      type: 'client.created',
+      outcome: 'success',
+      clientId: created.clientId,
+      actor: 'command',
+      detail: { name: input.name, kind: input.kind },
+    });
     const m = created.metadata;
     io.stdout(
-      JSON.stringify(
+      `${JSON.stringify(
         {
           issuer: app.config.issuer,
           client_id: created.clientId,
@@ -69,7 +67,7 @@ export async function createClientCommand(argv: string[], io: CommandIo): Promis
         },
         null,
         2,
-      ) + '\n',
+      )}\n`,
     );
   });
 }

@@ -9,29 +9,20 @@
  * with --password-stdin, or let the command generate one and print it once.
  */
 import { randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
-import { type CommandIo, runAsEntryPoint, UsageError } from './lib/context.js';
+import { type CommandIo, commandOptions, runAsEntryPoint, UsageError } from './lib/context.js';
 
 export async function createMemberCommand(argv: string[], io: CommandIo): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'family-name': { type: 'string' },
-        'given-name': { type: 'string' },
-        email: { type: 'string' },
-        phone: { type: 'string' },
-        country: { type: 'string' },
-        notification: { type: 'string' },
-        locale: { type: 'string' },
-        'membership-number': { type: 'string' },
-        'password-stdin': { type: 'boolean', default: false },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  const values = commandOptions(argv, {
+    'family-name': { type: 'string' },
+    'given-name': { type: 'string' },
+    email: { type: 'string' },
+    phone: { type: 'string' },
+    country: { type: 'string' },
+    notification: { type: 'string' },
+    locale: { type: 'string' },
+    'membership-number': { type: 'string' },
+    'password-stdin': { type: 'boolean', default: false },
+  });
   for (const required of ['family-name', 'given-name', 'country'] as const) {
     if (!values[required]) throw new UsageError(`--${required} is required`);
   }
@@ -51,7 +42,7 @@ export async function createMemberCommand(argv: string[], io: CommandIo): Promis
     });
     await app.audit.record({ type: 'member.created', outcome: 'success', memberId: member._id, actor: 'command' });
     const { passwordHash: _omit, ...shown } = member;
-    io.stdout(JSON.stringify({ ...shown, ...(generated ? { initialPassword: generated } : {}) }, null, 2) + '\n');
+    io.stdout(`${JSON.stringify({ ...shown, ...(generated ? { initialPassword: generated } : {}) }, null, 2)}\n`);
   });
 }
 

@@ -9,4 +9,4 @@ import { generateSecrets, secretsAsEnv } from '../src/security/keys.js';
 
 const { values } = parseArgs({ options: { json: { type: 'boolean', default: false } } });
 const secrets = generateSecrets();
-process.stdout.write((values.json ? JSON.stringify(secrets, null, 2) : secretsAsEnv(secrets)) + '\n');
+process.stdout.write(`${values.json ? JSON.stringify(secrets, null, 2) : secretsAsEnv(secrets)}\n`);

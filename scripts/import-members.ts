@@ -27,7 +27,7 @@ export async function importMembersCommand(argv: string[], io: CommandIo): Promi
       throw new UsageError(`${problems.length} problem(s) found; nothing was imported`);
     }
     await app.audit.record({ type: 'member.imported', outcome: 'success', actor: 'command', detail: { ...result } });
-    io.stdout(JSON.stringify(result) + '\n');
+    io.stdout(`${JSON.stringify(result)}\n`);
   });
 }
 

@@ -1,9 +1,9 @@
+import { join } from 'node:path';
 import Router from '@koa/router';
 import Koa from 'koa';
 import mount from 'koa-mount';
 import serve from 'koa-static';
 import type { Connection } from 'mongoose';
-import { join } from 'node:path';
 import { registerAccountRoutes } from './account/index.js';
 import { registerAdminApi } from './admin/api/routes.js';
 import { registerAdminConsole } from './admin/console/index.js';
@@ -87,10 +87,15 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     findOwnerByNumber: async (number) => asOwner(await members.findByMembershipNumber(number)),
     config,
     clock,
-    hmac,
     audit,
   });
-  const admins = createAdminLibrary({ admins: models.admins, enrolments: models.adminEnrolments, hmac, clock, issuer: config.issuer });
+  const admins = createAdminLibrary({
+    admins: models.admins,
+    enrolments: models.adminEnrolments,
+    hmac,
+    clock,
+    issuer: config.issuer,
+  });
   const adminPasskeys = createPasskeyLibrary({
     realm: 'admin',
     passkeys: models.adminPasskeys,
@@ -101,16 +106,34 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     },
     config,
     clock,
-    hmac,
     audit,
   });
-  const provider = createProvider({ config, secrets, connection, clock, logger, members, admins, hmac, pages: providerPages });
+  const provider = createProvider({
+    config,
+    secrets,
+    connection,
+    clock,
+    logger,
+    members,
+    admins,
+    hmac,
+    pages: providerPages,
+  });
   const providerRecords = createProviderRecords(connection);
-  const clients = createClientsLibrary({ store: createClientStore({ connection, provider, hmac }), revokeAll: providerRecords.revokeClient, hmac, config });
+  const clients = createClientsLibrary({
+    store: createClientStore({ connection, provider, hmac }),
+    revokeAll: providerRecords.revokeClient,
+    hmac,
+    config,
+  });
   watchProvider(provider, { audit, logger, records: providerRecords });
   const runtime: AppContext['runtime'] = {};
   const rps = consoleRelyingParties(config, clients, () => runtime.localUrl);
-  const consoles = { sessions: createConsoleSessions(models.consoleSessions, clock), accountRp: rps.account, adminRp: rps.admin };
+  const consoles = {
+    sessions: createConsoleSessions(models.consoleSessions, clock),
+    accountRp: rps.account,
+    adminRp: rps.admin,
+  };
   const context: AppContext = {
     config,
     secrets,
@@ -149,7 +172,12 @@ export function createApp(context: AppContext): Koa {
   const staticOptions = { maxage: config.env === 'production' ? 3600_000 : 0, gzip: false, brotli: false };
   app.use(mount('/static', serve(publicDir, staticOptions)));
   // The browser half of SimpleWebAuthn, as the ES modules it ships (no bundler needed).
-  app.use(mount('/static/vendor/simplewebauthn', serve(join(projectRoot, 'node_modules/@simplewebauthn/browser/esm'), staticOptions)));
+  app.use(
+    mount(
+      '/static/vendor/simplewebauthn',
+      serve(join(projectRoot, 'node_modules/@simplewebauthn/browser/esm'), staticOptions),
+    ),
+  );
   for (const middleware of pages({ cache: config.env === 'production' })) app.use(middleware);
   app.use(errorHandler(logger));
 

@@ -4,10 +4,12 @@ import { generateSecrets, secretsAsEnv } from './security/keys.js';
 
 function envFromSecrets(): Record<string, string> {
   const lines = secretsAsEnv(generateSecrets()).split('\n');
-  return Object.fromEntries(lines.map((line) => {
-    const i = line.indexOf('=');
-    return [line.slice(0, i), line.slice(i + 1).replace(/^'|'$/g, '')];
-  }));
+  return Object.fromEntries(
+    lines.map((line) => {
+      const i = line.indexOf('=');
+      return [line.slice(0, i), line.slice(i + 1).replace(/^'|'$/g, '')];
+    }),
+  );
 }
 
 const production = () => ({
@@ -42,8 +44,17 @@ describe('configuration', () => {
   });
 
   it('accepts a parent domain as RP ID and Android app origins', () => {
-    const config = loadConfig({ ...production(), ISSUER: 'https://id.example.com', WEBAUTHN_RP_ID: 'example.com', WEBAUTHN_ORIGINS: `https://id.example.com,android:apk-key-hash:${'A'.repeat(43)}` });
-    expect(config.webauthn).toEqual({ rpId: 'example.com', rpName: 'JMB', origins: ['https://id.example.com', `android:apk-key-hash:${'A'.repeat(43)}`] });
+    const config = loadConfig({
+      ...production(),
+      ISSUER: 'https://id.example.com',
+      WEBAUTHN_RP_ID: 'example.com',
+      WEBAUTHN_ORIGINS: `https://id.example.com,android:apk-key-hash:${'A'.repeat(43)}`,
+    });
+    expect(config.webauthn).toEqual({
+      rpId: 'example.com',
+      rpName: 'JMB',
+      origins: ['https://id.example.com', `android:apk-key-hash:${'A'.repeat(43)}`],
+    });
   });
 
   it('accepts a complete production configuration', () => {
@@ -56,7 +67,10 @@ describe('configuration', () => {
   it('takes per-network budgets from the environment, or from config/defaults.json', () => {
     expect(loadConfig({}).login.perIpPerHour).toBe(100);
     expect(loadConfig({}).passkey.optionsPerIpPerHour).toBe(120);
-    const raised = loadConfig({ RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: '5000', RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: '6000' });
+    const raised = loadConfig({
+      RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: '5000',
+      RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: '6000',
+    });
     expect(raised.login.perIpPerHour).toBe(5000);
     expect(raised.passkey.optionsPerIpPerHour).toBe(6000);
   });
@@ -69,10 +83,16 @@ describe('configuration', () => {
     [{ LOG_LEVEL: 'loud' }, /^Configuration error: LOG_LEVEL /],
     [{ TRUST_PROXY: 'maybe' }, /^Configuration error: TRUST_PROXY /],
     [{ RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: '0' }, /^Configuration error: RATE_LIMIT_LOGIN_PER_IP_PER_HOUR /],
-    [{ RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: 'many' }, /^Configuration error: RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR /],
+    [
+      { RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: 'many' },
+      /^Configuration error: RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR /,
+    ],
     [{ HMAC_SECRET: 'short' }, /HMAC_SECRET must be at least 32 characters/],
     [{ ISSUER: 'https://id.example.com' }, /TRUST_PROXY must be true when ISSUER is https/],
-    [{ WEBAUTHN_RP_ID: 'example.org' }, /WEBAUTHN_RP_ID must be the issuer's host \(localhost\) or a parent domain of it/],
+    [
+      { WEBAUTHN_RP_ID: 'example.org' },
+      /WEBAUTHN_RP_ID must be the issuer's host \(localhost\) or a parent domain of it/,
+    ],
     [{ ISSUER: 'http://127.0.0.1:3000' }, /WEBAUTHN_RP_ID must be a domain name/],
     [{ WEBAUTHN_ORIGINS: 'http://localhost:3000/path' }, /WEBAUTHN_ORIGINS has "http:\/\/localhost:3000\/path"/],
   ])('names the bad variable: %j', (env, message) => {

@@ -9,7 +9,10 @@ import { configDir, projectRoot } from './paths.js';
  */
 
 export class ConfigError extends Error {
-  constructor(readonly variable: string, problem: string) {
+  constructor(
+    readonly variable: string,
+    problem: string,
+  ) {
     super(`Configuration error: ${variable} ${problem}`);
     this.name = 'ConfigError';
   }
@@ -31,7 +34,10 @@ const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
   ISSUER: z.url({ protocol: /^https?$/ }).optional(),
-  MONGODB_URI: z.string().regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://').optional(),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
+    .optional(),
   TRUST_PROXY: bool.default(false),
   JWKS: z.string().optional(),
   JWKS_FILE: z.string().optional(),
@@ -46,7 +52,13 @@ const envSchema = z.object({
   RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: positiveInt.optional(),
   RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: positiveInt.optional(),
   AUDIT_RETENTION_DAYS: positiveInt.default(400),
-  WEBAUTHN_RP_ID: z.string().regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/, 'must be a domain name such as id.example.jp (not an IP address or URL)').optional(),
+  WEBAUTHN_RP_ID: z
+    .string()
+    .regex(
+      /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+      'must be a domain name such as id.example.jp (not an IP address or URL)',
+    )
+    .optional(),
   WEBAUTHN_RP_NAME: z.string().min(1).max(64).default('JMB'),
   WEBAUTHN_ORIGINS: z.string().optional(),
   OTP_TTL_MINUTES: positiveInt.default(10),
@@ -54,15 +66,27 @@ const envSchema = z.object({
   SMS_TRANSPORT: z.enum(['vonage', 'outbox']).optional(),
   VONAGE_API_KEY: z.string().min(1).optional(),
   VONAGE_API_SECRET: z.string().min(1).optional(),
-  VONAGE_SENDER: z.string().regex(/^(?:[A-Za-z0-9 ]{1,11}|\+?\d{5,15})$/, 'must be up to 11 letters/digits, or a phone number').default('JMB'),
+  VONAGE_SENDER: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9 ]{1,11}|\+?\d{5,15})$/, 'must be up to 11 letters/digits, or a phone number')
+    .default('JMB'),
   VONAGE_REST_HOST: z.url({ protocol: /^https?$/ }).default('https://rest.nexmo.com'),
   SMS_SENDER_DISPLAY: z.string().max(40).optional(),
   MAIL_TRANSPORT: z.enum(['smtp', 'outbox']).optional(),
-  SMTP_URL: z.string().regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL').optional(),
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\/[^\s]+$/, 'must be an smtp:// or smtps:// URL')
+    .optional(),
   MAIL_FROM: z.string().min(3).optional(),
   OUTBOX_FILE: z.string().optional(),
-  SMS_COUNTRIES: z.string().regex(/^[A-Z]{2}(,[A-Z]{2})*$/, 'must be comma-separated ISO 3166-1 alpha-2 codes such as JP').default('JP'),
-  EMAIL_SELF_SERVICE_COUNTRIES: z.string().regex(/^[A-Z]{2}(,[A-Z]{2})*$/, 'must be comma-separated ISO 3166-1 alpha-2 codes such as JP').default('JP'),
+  SMS_COUNTRIES: z
+    .string()
+    .regex(/^[A-Z]{2}(,[A-Z]{2})*$/, 'must be comma-separated ISO 3166-1 alpha-2 codes such as JP')
+    .default('JP'),
+  EMAIL_SELF_SERVICE_COUNTRIES: z
+    .string()
+    .regex(/^[A-Z]{2}(,[A-Z]{2})*$/, 'must be comma-separated ISO 3166-1 alpha-2 codes such as JP')
+    .default('JP'),
 });
 
 const defaultsSchema = z.object({
@@ -121,7 +145,14 @@ export interface Config {
   otp: Defaults['otp'] & { ttlMinutes: number; stepUpMinutes: number };
   passkey: Defaults['passkey'];
   sms:
-    | { transport: 'vonage'; apiKey: string; apiSecret: string; sender: string; restHost: string; senderDisplay: string }
+    | {
+        transport: 'vonage';
+        apiKey: string;
+        apiSecret: string;
+        sender: string;
+        restHost: string;
+        senderDisplay: string;
+      }
     | { transport: 'outbox'; sender: string; senderDisplay: string };
   mail: { transport: 'smtp'; url: string; from: string } | { transport: 'outbox'; from: string };
   auditRetentionDays: number;
@@ -158,10 +189,12 @@ export function parseJwks(variable: string, text: string): Jwks {
     throw new ConfigError(variable, 'is not valid JSON');
   }
   const parsed = jwksSchema.safeParse(json);
-  if (!parsed.success) throw new ConfigError(variable, `must be a JSON Web Key Set of private keys (${parsed.error.issues[0]?.message})`);
+  if (!parsed.success)
+    throw new ConfigError(variable, `must be a JSON Web Key Set of private keys (${parsed.error.issues[0]?.message})`);
   const keys = parsed.data.keys as Array<Record<string, unknown>>;
   // OpenID Connect Core 15.1: an OP must be able to sign ID tokens with RS256.
-  if (!keys.some((k) => k.kty === 'RSA')) throw new ConfigError(variable, 'must contain an RSA key (RS256 is mandatory for OpenID Connect)');
+  if (!keys.some((k) => k.kty === 'RSA'))
+    throw new ConfigError(variable, 'must contain an RSA key (RS256 is mandatory for OpenID Connect)');
   return { keys };
 }
 
@@ -180,7 +213,9 @@ function parseSecrets(env: z.infer<typeof envSchema>): Secrets | undefined {
     jwks = parseJwks('JWKS_FILE', text);
   } else throw new ConfigError('JWKS', 'is required when COOKIE_KEYS or HMAC_SECRET is set');
   if (!env.COOKIE_KEYS) throw new ConfigError('COOKIE_KEYS', 'is required when JWKS is set');
-  const cookieKeys = env.COOKIE_KEYS.split(',').map((k) => k.trim()).filter(Boolean);
+  const cookieKeys = env.COOKIE_KEYS.split(',')
+    .map((k) => k.trim())
+    .filter(Boolean);
   if (cookieKeys.length === 0 || cookieKeys.some((k) => k.length < 32)) {
     throw new ConfigError('COOKIE_KEYS', 'must be a comma-separated list of secrets of at least 32 characters each');
   }
@@ -198,15 +233,24 @@ function parseWebauthn(env: z.infer<typeof envSchema>, issuer: string): Config['
   if (host !== rpId && !host.endsWith(`.${rpId}`)) {
     throw new ConfigError('WEBAUTHN_RP_ID', `must be the issuer's host (${host}) or a parent domain of it`);
   }
-  if (/^[\d.]+$|^\[|:/.test(rpId)) throw new ConfigError('WEBAUTHN_RP_ID', 'must be a domain name: WebAuthn does not accept IP addresses (use localhost in development)');
+  if (/^[\d.]+$|^\[|:/.test(rpId))
+    throw new ConfigError(
+      'WEBAUTHN_RP_ID',
+      'must be a domain name: WebAuthn does not accept IP addresses (use localhost in development)',
+    );
   let origins = [new URL(issuer).origin];
   if (env.WEBAUTHN_ORIGINS) {
-    origins = env.WEBAUTHN_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+    origins = env.WEBAUTHN_ORIGINS.split(',')
+      .map((o) => o.trim())
+      .filter(Boolean);
     for (const origin of origins) {
       const web = /^https?:\/\/[^/]+$/.test(origin) && new URL(origin).origin === origin;
       const android = /^android:apk-key-hash:[A-Za-z0-9_-]{43}$/.test(origin);
       if (!web && !android) {
-        throw new ConfigError('WEBAUTHN_ORIGINS', `has "${origin}": each entry must be a web origin (https://id.example.jp) or android:apk-key-hash:<base64url SHA-256 of the signing certificate>`);
+        throw new ConfigError(
+          'WEBAUTHN_ORIGINS',
+          `has "${origin}": each entry must be a web origin (https://id.example.jp) or android:apk-key-hash:<base64url SHA-256 of the signing certificate>`,
+        );
       }
     }
   }
@@ -222,28 +266,43 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const production = env.NODE_ENV === 'production';
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
-  if (production && !issuer.startsWith('https://')) throw new ConfigError('ISSUER', 'must be an https URL in production');
+  if (production && !issuer.startsWith('https://'))
+    throw new ConfigError('ISSUER', 'must be an https URL in production');
   if (issuer.startsWith('https://') && !env.TRUST_PROXY) {
-    throw new ConfigError('TRUST_PROXY', 'must be true when ISSUER is https: TLS is terminated by the proxy in front of this server');
+    throw new ConfigError(
+      'TRUST_PROXY',
+      'must be true when ISSUER is https: TLS is terminated by the proxy in front of this server',
+    );
   }
-  if (new URL(issuer).search || new URL(issuer).hash) throw new ConfigError('ISSUER', 'must not have a query or fragment');
+  if (new URL(issuer).search || new URL(issuer).hash)
+    throw new ConfigError('ISSUER', 'must not have a query or fragment');
   if (production && !env.MONGODB_URI) throw new ConfigError('MONGODB_URI', 'is required in production');
   const secrets = parseSecrets(env);
-  if (production && !secrets) throw new ConfigError('JWKS', 'is required in production (generate keys with `npm run generate-keys`)');
+  if (production && !secrets)
+    throw new ConfigError('JWKS', 'is required in production (generate keys with `npm run generate-keys`)');
 
   const defaults = readDefaults();
   const webauthn = parseWebauthn(env, issuer);
   const dataDir = isAbsolute(env.DATA_DIR) ? env.DATA_DIR : join(projectRoot, env.DATA_DIR);
   const smsTransport = env.SMS_TRANSPORT ?? (production ? 'vonage' : 'outbox');
   const mailTransport = env.MAIL_TRANSPORT ?? (production ? 'smtp' : 'outbox');
-  if (production && smsTransport === 'outbox') throw new ConfigError('SMS_TRANSPORT', 'must be vonage in production (the outbox is for development)');
-  if (production && mailTransport === 'outbox') throw new ConfigError('MAIL_TRANSPORT', 'must be smtp in production (the outbox is for development)');
+  if (production && smsTransport === 'outbox')
+    throw new ConfigError('SMS_TRANSPORT', 'must be vonage in production (the outbox is for development)');
+  if (production && mailTransport === 'outbox')
+    throw new ConfigError('MAIL_TRANSPORT', 'must be smtp in production (the outbox is for development)');
   const senderDisplay = env.SMS_SENDER_DISPLAY ?? env.VONAGE_SENDER;
   let sms: Config['sms'];
   if (smsTransport === 'vonage') {
     if (!env.VONAGE_API_KEY) throw new ConfigError('VONAGE_API_KEY', 'is required when SMS_TRANSPORT is vonage');
     if (!env.VONAGE_API_SECRET) throw new ConfigError('VONAGE_API_SECRET', 'is required when SMS_TRANSPORT is vonage');
-    sms = { transport: 'vonage', apiKey: env.VONAGE_API_KEY, apiSecret: env.VONAGE_API_SECRET, sender: env.VONAGE_SENDER, restHost: env.VONAGE_REST_HOST.replace(/\/+$/, ''), senderDisplay };
+    sms = {
+      transport: 'vonage',
+      apiKey: env.VONAGE_API_KEY,
+      apiSecret: env.VONAGE_API_SECRET,
+      sender: env.VONAGE_SENDER,
+      restHost: env.VONAGE_REST_HOST.replace(/\/+$/, ''),
+      senderDisplay,
+    };
   } else sms = { transport: 'outbox', sender: env.VONAGE_SENDER, senderDisplay };
   let mail: Config['mail'];
   if (mailTransport === 'smtp') {
@@ -251,7 +310,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     if (!env.MAIL_FROM) throw new ConfigError('MAIL_FROM', 'is required when MAIL_TRANSPORT is smtp');
     mail = { transport: 'smtp', url: env.SMTP_URL, from: env.MAIL_FROM };
   } else mail = { transport: 'outbox', from: env.MAIL_FROM ?? 'JMB Member Login <no-reply@localhost>' };
-  if (!/<?[^\s<>@]+@[^\s<>@]+>?$/.test(mail.from)) throw new ConfigError('MAIL_FROM', 'must be an e-mail address, optionally with a display name: Name <address@example.jp>');
+  if (!/<?[^\s<>@]+@[^\s<>@]+>?$/.test(mail.from))
+    throw new ConfigError(
+      'MAIL_FROM',
+      'must be an e-mail address, optionally with a display name: Name <address@example.jp>',
+    );
   return {
     env: env.NODE_ENV,
     port: env.PORT,
@@ -271,12 +334,18 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     ttl: defaults.ttl,
     otp: { ...defaults.otp, ttlMinutes: env.OTP_TTL_MINUTES, stepUpMinutes: env.STEP_UP_MINUTES },
-    passkey: { optionsPerIpPerHour: env.RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR ?? defaults.passkey.optionsPerIpPerHour },
+    passkey: {
+      optionsPerIpPerHour: env.RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR ?? defaults.passkey.optionsPerIpPerHour,
+    },
     sms,
     mail,
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     webauthn,
-    outboxFile: env.OUTBOX_FILE ? (isAbsolute(env.OUTBOX_FILE) ? env.OUTBOX_FILE : join(projectRoot, env.OUTBOX_FILE)) : join(dataDir, 'outbox.jsonl'),
+    outboxFile: env.OUTBOX_FILE
+      ? isAbsolute(env.OUTBOX_FILE)
+        ? env.OUTBOX_FILE
+        : join(projectRoot, env.OUTBOX_FILE)
+      : join(dataDir, 'outbox.jsonl'),
     smsCountries: env.SMS_COUNTRIES.split(','),
     emailSelfServiceCountries: env.EMAIL_SELF_SERVICE_COUNTRIES.split(','),
     secrets,

@@ -26,7 +26,11 @@ export class AppError extends Error {
   }
 }
 
-export function assert(condition: unknown, key: MessageKey, options?: ConstructorParameters<typeof AppError>[1]): asserts condition {
+export function assert(
+  condition: unknown,
+  key: MessageKey,
+  options?: ConstructorParameters<typeof AppError>[1],
+): asserts condition {
   if (!condition) throw new AppError(key, options);
 }
 

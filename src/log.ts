@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
@@ -12,9 +12,24 @@ export function createLogger(level: string): Logger {
     base: undefined,
     redact: {
       paths: [
-        'password', '*.password', 'code', '*.code', 'otp', '*.otp', 'token', '*.token',
-        'headers.cookie', 'headers.authorization', '*.headers.cookie', '*.headers.authorization',
-        'client_secret', '*.client_secret', 'email', '*.email', 'phone', '*.phone',
+        'password',
+        '*.password',
+        'code',
+        '*.code',
+        'otp',
+        '*.otp',
+        'token',
+        '*.token',
+        'headers.cookie',
+        'headers.authorization',
+        '*.headers.cookie',
+        '*.headers.authorization',
+        'client_secret',
+        '*.client_secret',
+        'email',
+        '*.email',
+        'phone',
+        '*.phone',
       ],
       censor: '[redacted]',
     },

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createApp, createAppContext } from './app.js';
 import { systemClock } from './clock.js';
-import { ConfigError, loadConfig, type Config, type Secrets } from './config.js';
+import { type Config, ConfigError, loadConfig, type Secrets } from './config.js';
 import { registerConsoleClients } from './console/clients.js';
 import { connectDatabase } from './db/connection.js';
 import { createLogger } from './log.js';
@@ -15,7 +15,7 @@ import { createLogger } from './log.js';
  * SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, then close.
  */
 function say(line = ''): void {
-  process.stdout.write(line + '\n');
+  process.stdout.write(`${line}\n`);
 }
 
 async function main(): Promise<void> {
@@ -38,7 +38,11 @@ async function main(): Promise<void> {
     const { loadOrCreateDevSecrets } = await import('./dev/secrets.js');
     const dev = loadOrCreateDevSecrets(config.dataDir);
     secrets = dev.secrets;
-    say(dev.created ? `Generated development keys in ${config.dataDir}/dev-secrets.json` : `Using development keys from ${config.dataDir}/dev-secrets.json`);
+    say(
+      dev.created
+        ? `Generated development keys in ${config.dataDir}/dev-secrets.json`
+        : `Using development keys from ${config.dataDir}/dev-secrets.json`,
+    );
   }
 
   let uri = config.mongodbUri;
@@ -49,7 +53,7 @@ async function main(): Promise<void> {
     uri = embedded.uri;
     // Lets scripts/ commands (create-client, create-member) reach this database while we run.
     const uriFile = join(config.dataDir, 'dev-mongodb-uri');
-    writeFileSync(uriFile, uri + '\n');
+    writeFileSync(uriFile, `${uri}\n`);
     stops.push(async () => rmSync(uriFile, { force: true }));
     say(
       embedded.persistent
@@ -62,7 +66,10 @@ async function main(): Promise<void> {
 
   const context = await createAppContext({ config, secrets, connection, logger, clock: systemClock });
   await registerConsoleClients(config, context.clients);
-  const banner = [`JMB identity provider: ${config.issuer}`, `  discovery: ${config.issuer}/.well-known/openid-configuration`];
+  const banner = [
+    `JMB identity provider: ${config.issuer}`,
+    `  discovery: ${config.issuer}/.well-known/openid-configuration`,
+  ];
   let demo: { clientId: string; clientSecret: string; url: string } | undefined;
   if (config.devSeed) {
     const { seedDemoData, DEMO_MEMBER, DEMO_CLIENT_ID } = await import('./dev/seed.js');
@@ -86,13 +93,21 @@ async function main(): Promise<void> {
 
   if (demo) {
     const { startDemoApp } = await import('./dev/demo-app.js');
-    const started = await startDemoApp({ issuer: config.issuer, port: config.demoAppPort, clientId: demo.clientId, clientSecret: demo.clientSecret });
+    const started = await startDemoApp({
+      issuer: config.issuer,
+      port: config.demoAppPort,
+      clientId: demo.clientId,
+      clientSecret: demo.clientSecret,
+    });
     stops.unshift(() => new Promise<void>((resolve) => started.server.close(() => resolve())));
     banner.push(`  demo relying app: ${started.url}  (click "Sign in")`);
   }
   banner.push(`  My account: ${config.issuer}/account`);
-  banner.push(`  admin console: ${config.issuer}/admin${config.env === 'production' ? '' : '  (first admin: npm run create-admin -- --email you@example.jp --name You --role editor)'}`);
-  if (context.messenger.outbox) banner.push(`  outbox (codes sent by SMS and e-mail in development): ${config.issuer}/dev/outbox`);
+  banner.push(
+    `  admin console: ${config.issuer}/admin${config.env === 'production' ? '' : '  (first admin: npm run create-admin -- --email you@example.jp --name You --role editor)'}`,
+  );
+  if (context.messenger.outbox)
+    banner.push(`  outbox (codes sent by SMS and e-mail in development): ${config.issuer}/dev/outbox`);
   say();
   for (const line of banner) say(line);
   say();
@@ -105,7 +120,8 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     const force = setTimeout(() => server.closeAllConnections(), 10_000);
     force.unref();
-    for (const stop of stops) await stop().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
+    for (const stop of stops)
+      await stop().catch((error: unknown) => logger.error({ err: error }, 'error while stopping'));
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -1,6 +1,10 @@
 // Passkey sign-in: membership number + passkey, a discoverable passkey, a phone's passkey through
 // the 2D barcode (hints: ['hybrid']), and autofill on the membership-number field.
-import { browserSupportsWebAuthn, browserSupportsWebAuthnAutofill, startAuthentication } from '/static/vendor/simplewebauthn/index.js';
+import {
+  browserSupportsWebAuthn,
+  browserSupportsWebAuthnAutofill,
+  startAuthentication,
+} from '/static/vendor/simplewebauthn/index.js';
 import { postJson, sendSignals, show, signalUnknown } from './webauthn-common.js';
 
 const root = document.querySelector('[data-passkey-login]');
@@ -40,7 +44,8 @@ async function init(root) {
     if (!result.ok) {
       show(error, result.data.error_description || msgFailed);
       // A passkey the server no longer knows (deleted elsewhere): ask the password manager to drop it.
-      if (result.data.unknown_credential && result.data.rp_id) await signalUnknown(result.data.rp_id, result.data.unknown_credential);
+      if (result.data.unknown_credential && result.data.rp_id)
+        await signalUnknown(result.data.rp_id, result.data.unknown_credential);
       root.dataset.failed = String(Number(root.dataset.failed || 0) + 1);
       return;
     }
@@ -48,7 +53,8 @@ async function init(root) {
     window.location.assign(result.data.redirect);
   }
 
-  if (root.querySelector('input[autocomplete$="webauthn"]') && (await browserSupportsWebAuthnAutofill())) run({ mode: 'autofill' }, true);
+  if (root.querySelector('input[autocomplete$="webauthn"]') && (await browserSupportsWebAuthnAutofill()))
+    run({ mode: 'autofill' }, true);
   if (autofillOnly) return;
 
   root.querySelector('[data-passkey-form]')?.addEventListener('submit', (event) => {
@@ -56,7 +62,7 @@ async function init(root) {
     run({ mode: 'number', membershipNumber: number ? number.value : '' });
   });
   root.querySelector('[data-passkey-hybrid]')?.addEventListener('click', () => {
-    run({ mode: 'hybrid', membershipNumber: number && number.value ? number.value : undefined });
+    run({ mode: 'hybrid', membershipNumber: number?.value ? number.value : undefined });
   });
   root.querySelector('[data-passkey-discoverable]')?.addEventListener('click', () => run({ mode: 'discoverable' }));
 }

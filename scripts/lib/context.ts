@@ -1,17 +1,27 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { createAppContext } from '../../src/app.js';
 import { systemClock } from '../../src/clock.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { connectDatabase } from '../../src/db/connection.js';
-import { FieldError } from '../../src/errors.js';
 import { loadOrCreateDevSecrets } from '../../src/dev/secrets.js';
+import { FieldError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 
 /** Raised for anything the operator got wrong: printed without a stack, exit status 1. */
 export class UsageError extends Error {}
+
+/** A command's options, parsed strictly; a wrong one is a UsageError naming it. */
+export function commandOptions<const T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, options, strict: true }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 export const DEV_URI_FILE = 'dev-mongodb-uri';
 
@@ -25,12 +35,21 @@ export async function withAppContext<T>(work: (app: AppContext) => Promise<T>): 
   let uri = config.mongodbUri;
   if (!uri) {
     const file = join(config.dataDir, DEV_URI_FILE);
-    if (!existsSync(file)) throw new UsageError('Set MONGODB_URI, or start the development server (npm start) first so this command can use its database.');
+    if (!existsSync(file))
+      throw new UsageError(
+        'Set MONGODB_URI, or start the development server (npm start) first so this command can use its database.',
+      );
     uri = readFileSync(file, 'utf8').trim();
   }
   const connection = await connectDatabase(uri);
   try {
-    const app = await createAppContext({ config, secrets, connection, logger: createLogger('warn'), clock: systemClock });
+    const app = await createAppContext({
+      config,
+      secrets,
+      connection,
+      logger: createLogger('warn'),
+      clock: systemClock,
+    });
     return await work(app);
   } finally {
     await connection.close();

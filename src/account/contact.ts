@@ -3,20 +3,32 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import type { MessageKey } from '../i18n/index.js';
-import type { ChangeResult } from '../members/library.js';
 import { maskEmail } from '../members/email.js';
+import type { ChangeResult } from '../members/library.js';
 import type { Member } from '../members/model.js';
 import { maskPhone } from '../members/phone.js';
-import { visit, type AccountVisit } from './guard.js';
-import { accountCodeFlow, registerCodeRoutes, type AccountCode } from './verify.js';
+import { type AccountVisit, visit } from './guard.js';
+import { type AccountCode, accountCodeFlow, registerCodeRoutes } from './verify.js';
 
 /**
  * The end of a contact change whose new value a code has just confirmed: store it, forget the
  * pending value, audit the outcome (masked), then let the page say what happened.
  */
 const FIELDS = {
-  email: { type: 'profile.email_changed', mask: maskEmail, change: 'changeEmail', channel: 'email', purpose: 'email-change' },
-  phone: { type: 'profile.phone_changed', mask: maskPhone, change: 'changePhone', channel: 'sms', purpose: 'phone-change' },
+  email: {
+    type: 'profile.email_changed',
+    mask: maskEmail,
+    change: 'changeEmail',
+    channel: 'email',
+    purpose: 'email-change',
+  },
+  phone: {
+    type: 'profile.phone_changed',
+    mask: maskPhone,
+    change: 'changePhone',
+    channel: 'sms',
+    purpose: 'phone-change',
+  },
 } as const;
 type Field = keyof typeof FIELDS;
 type Problem = Extract<ChangeResult, { ok: false }>['problem'];
@@ -28,9 +40,17 @@ export interface ContactChange {
   /** The typed value as it will be stored, or what is wrong with it (translated). */
   check(ctx: Context, typed: string, member: Member): { value: string } | { errors: string[] };
   messages: { same: MessageKey; taken: MessageKey };
-  show(ctx: Context, current: AccountVisit, view?: { value?: string; errors?: string[]; status?: number }): Promise<void>;
+  show(
+    ctx: Context,
+    current: AccountVisit,
+    view?: { value?: string; errors?: string[]; status?: number },
+  ): Promise<void>;
   /** After the change: tell the member, and where the browser goes. */
-  done(ctx: Context, current: AccountVisit, changed: { member: Member; previous: Member; value: string }): Promise<void>;
+  done(
+    ctx: Context,
+    current: AccountVisit,
+    changed: { member: Member; previous: Member; value: string },
+  ): Promise<void>;
 }
 
 /**
@@ -54,7 +74,11 @@ export function registerContactChange(router: Router, app: AppContext, forms: Mi
       completeContactChange(app, current, {
         field,
         value: verified.destination,
-        refused: (problem) => change.show(ctx, current, { errors: [ctx.state.t(problem === 'same' ? change.messages.same : change.messages.taken)], status: 409 }),
+        refused: (problem) =>
+          change.show(ctx, current, {
+            errors: [ctx.state.t(problem === 'same' ? change.messages.same : change.messages.taken)],
+            status: 409,
+          }),
         done: (member, previous) => change.done(ctx, current, { member, previous, value: verified.destination }),
       }),
   };
@@ -101,6 +125,11 @@ async function completeContactChange(
     return change.refused(result.problem);
   }
   const before = result.previous[change.field];
-  await app.audit.record({ type: field.type, outcome: 'success', memberId, detail: { from: before ? field.mask(before) : null, to: field.mask(change.value) } });
+  await app.audit.record({
+    type: field.type,
+    outcome: 'success',
+    memberId,
+    detail: { from: before ? field.mask(before) : null, to: field.mask(change.value) },
+  });
   await change.done(result.member, result.previous);
 }

@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { renderPage } from '../http/render.js';
 import { checkEmail, maskEmail } from '../members/email.js';
 import { registerContactChange } from './contact.js';
-import { redirectWithNotice, type AccountVisit } from './guard.js';
+import { type AccountVisit, redirectWithNotice } from './guard.js';
 
 /**
  * Changing the e-mail address (seed 003): the address rules 1–3 with a message per rule;
@@ -16,7 +16,12 @@ function senderNote(app: AppContext) {
   return { from, domain: from.split('@')[1] ?? '' };
 }
 
-async function showForm(ctx: Context, app: AppContext, current: AccountVisit, view: { value?: string; errors?: string[]; status?: number } = {}) {
+async function showForm(
+  ctx: Context,
+  app: AppContext,
+  current: AccountVisit,
+  view: { value?: string; errors?: string[]; status?: number } = {},
+) {
   await renderPage(
     ctx,
     'account/email',
@@ -39,7 +44,9 @@ export function registerEmailRoutes(router: Router, app: AppContext, forms: Midd
     check(ctx, typed, member) {
       const check = checkEmail(typed);
       if (check.problems.length > 0) return { errors: check.problems.map((problem) => ctx.state.t(problem)) };
-      return check.address === member.email ? { errors: [ctx.state.t('account.email.same')] } : { value: check.address };
+      return check.address === member.email
+        ? { errors: [ctx.state.t('account.email.same')] }
+        : { value: check.address };
     },
     messages: { same: 'account.email.same', taken: 'account.email.taken' },
     show: (ctx, current, view) => showForm(ctx, app, current, view),

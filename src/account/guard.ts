@@ -31,7 +31,11 @@ export function accountReturnPath(value: unknown): string {
  * The signed-in member, or a redirect: to sign in when there is no session, to the step-up when
  * `stepUp` is required and not fresh. Returns undefined when it redirected.
  */
-export async function visit(ctx: Context, app: AppContext, options: { stepUp: boolean; csrfHeader?: boolean }): Promise<AccountVisit | undefined> {
+export async function visit(
+  ctx: Context,
+  app: AppContext,
+  options: { stepUp: boolean; csrfHeader?: boolean },
+): Promise<AccountVisit | undefined> {
   const back = ctx.method === 'GET' ? accountReturnPath(ctx.path) : '/account';
   const session = await app.consoles.sessions.load(ctx, 'account');
   const member = session ? await app.members.findById(session.subject) : null;
@@ -43,7 +47,9 @@ export async function visit(ctx: Context, app: AppContext, options: { stepUp: bo
   }
   if (ctx.method === 'POST') {
     // Forms send the token as a field; the passkey ceremonies' JSON requests send it in a header.
-    const token = options.csrfHeader ? ctx.get('x-csrf-token') : (ctx.request.body as { _csrf?: unknown } | undefined)?._csrf;
+    const token = options.csrfHeader
+      ? ctx.get('x-csrf-token')
+      : (ctx.request.body as { _csrf?: unknown } | undefined)?._csrf;
     verifyCsrf(ctx, csrfScope(session), token);
   }
   if (options.stepUp && !stepUpIsFresh(app, session)) {
@@ -55,7 +61,13 @@ export async function visit(ctx: Context, app: AppContext, options: { stepUp: bo
 }
 
 /** Post-redirect-get with a message for the next page. */
-export async function redirectWithNotice(ctx: Context, app: AppContext, sessionId: string, path: string, key: FlashKey): Promise<void> {
+export async function redirectWithNotice(
+  ctx: Context,
+  app: AppContext,
+  sessionId: string,
+  path: string,
+  key: FlashKey,
+): Promise<void> {
   await app.consoles.sessions.update(sessionId, { flash: key });
   ctx.status = 303;
   ctx.redirect(path);

@@ -1,9 +1,9 @@
 import type Router from '@koa/router';
+import { registerConsoleSignIn } from '../console/sign-in.js';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { formBody } from '../http/body.js';
 import { renderPage } from '../http/render.js';
-import { registerConsoleSignIn } from '../console/sign-in.js';
 import { registerEmailRoutes } from './email.js';
 import { accountReturnPath, visit } from './guard.js';
 import { registerNotificationRoutes } from './notification.js';
@@ -26,7 +26,8 @@ export function registerAccountRoutes(router: Router, app: AppContext): void {
     againLabel: 'account.signIn',
     async accept(login) {
       const member = await app.members.findById(login.claims.sub);
-      if (!member || member.status !== 'active') throw new AppError('console.error.signInFailed', { detail: 'signed-in member is not active' });
+      if (member?.status !== 'active')
+        throw new AppError('console.error.signInFailed', { detail: 'signed-in member is not active' });
       return member._id;
     },
   });

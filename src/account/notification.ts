@@ -4,10 +4,15 @@ import type { AppContext } from '../context.js';
 import { renderPage } from '../http/render.js';
 import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../members/model.js';
 import { canReceiveSms } from '../otp/destination.js';
-import { redirectWithNotice, visit, type AccountVisit } from './guard.js';
+import { type AccountVisit, redirectWithNotice, visit } from './guard.js';
 
 /** The one-time-password notification destination: e-mail or Mobile Phone (SMS). */
-async function showForm(ctx: Context, app: AppContext, current: AccountVisit, view: { selected?: string; error?: string; notice?: string; status?: number } = {}) {
+async function showForm(
+  ctx: Context,
+  app: AppContext,
+  current: AccountVisit,
+  view: { selected?: string; error?: string; notice?: string; status?: number } = {},
+) {
   const member = current.member;
   await renderPage(
     ctx,
@@ -46,7 +51,9 @@ export function registerNotificationRoutes(router: Router, app: AppContext, form
     }
     const result = await app.members.setNotificationChannel(current.member._id, channel as NotificationChannel);
     if (!result.ok) {
-      const error = t(channel === 'sms' ? 'account.notification.smsUnavailable' : 'account.notification.emailUnavailable');
+      const error = t(
+        channel === 'sms' ? 'account.notification.smsUnavailable' : 'account.notification.emailUnavailable',
+      );
       return showForm(ctx, app, current, { selected: String(channel), error, status: 400 });
     }
     await app.audit.record({

@@ -3,13 +3,13 @@ import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
 import { memberDestination } from '../code-flow/flow.js';
 import type { AppContext } from '../context.js';
-import { formatJst } from '../i18n/index.js';
-import { renderPage } from '../http/render.js';
-import { defaultPasskeyName, jsonError, jsonOk, parseRegistration } from '../http/passkey-ceremony.js';
-import { memberAsOwner } from '../passkeys/library.js';
-import { redirectWithNotice, visit, type AccountVisit } from './guard.js';
-import { registerCodeRoutes, type AccountCode } from './verify.js';
 import { jsonBody } from '../http/body.js';
+import { defaultPasskeyName, jsonError, jsonOk, parseRegistration } from '../http/passkey-ceremony.js';
+import { renderPage } from '../http/render.js';
+import { formatJst } from '../i18n/index.js';
+import { memberAsOwner } from '../passkeys/library.js';
+import { type AccountVisit, redirectWithNotice, visit } from './guard.js';
+import { type AccountCode, registerCodeRoutes } from './verify.js';
 
 const ceremonyJson = jsonBody();
 
@@ -35,7 +35,8 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
     },
   };
   /** An SMS code in this account session within STEP_UP_MINUTES (seed 000: before registering). */
-  const smsIsFresh = (current: AccountVisit) => app.otp.smsVerifiedWithin(current.member._id, current.session._id, app.config.otp.stepUpMinutes);
+  const smsIsFresh = (current: AccountVisit) =>
+    app.otp.smsVerifiedWithin(current.member._id, current.session._id, app.config.otp.stepUpMinutes);
 
   async function list(ctx: Context, current: AccountVisit, view: { error?: string; status?: number } = {}) {
     const flash = await app.consoles.sessions.takeFlash(current.session);
@@ -89,28 +90,42 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
     ctx.state.api = true;
     await ceremonyJson(ctx, async () => {});
     const current = await visit(ctx, app, { stepUp: true, csrfHeader: true });
-    if (!current) return jsonError(ctx, 401, ctx.state.t('console.error.noSignInInProgress'), { redirect: '/account/passkeys' });
+    if (!current)
+      return jsonError(ctx, 401, ctx.state.t('console.error.noSignInInProgress'), { redirect: '/account/passkeys' });
     if (!(await smsIsFresh(current))) {
-      return jsonError(ctx, 403, ctx.state.t('passkey.register.expired', { minutes: app.config.otp.stepUpMinutes }), { redirect: '/account/passkeys/sms' });
+      return jsonError(ctx, 403, ctx.state.t('passkey.register.expired', { minutes: app.config.otp.stepUpMinutes }), {
+        redirect: '/account/passkeys/sms',
+      });
     }
     await handler(ctx, current);
   };
 
-  router.post('/account/passkeys/register/options', ceremony(async (ctx, current) => {
-    jsonOk(ctx, await app.passkeys.registrationOptions(memberAsOwner(current.member), current.session._id));
-  }));
+  router.post(
+    '/account/passkeys/register/options',
+    ceremony(async (ctx, current) => {
+      jsonOk(ctx, await app.passkeys.registrationOptions(memberAsOwner(current.member), current.session._id));
+    }),
+  );
 
-  router.post('/account/passkeys/register/verify', ceremony(async (ctx, current) => {
-    const result = await app.passkeys.register({
-      owner: memberAsOwner(current.member),
-      binding: current.session._id,
-      response: parseRegistration(ctx),
-      defaultName: defaultPasskeyName(ctx, app.clock),
-    });
-    if (!result.ok) return jsonError(ctx, 400, ctx.state.t(result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed'));
-    await app.consoles.sessions.update(current.session._id, { flash: 'passkeys.added' });
-    jsonOk(ctx, { redirect: '/account/passkeys', signals: result.signals });
-  }));
+  router.post(
+    '/account/passkeys/register/verify',
+    ceremony(async (ctx, current) => {
+      const result = await app.passkeys.register({
+        owner: memberAsOwner(current.member),
+        binding: current.session._id,
+        response: parseRegistration(ctx),
+        defaultName: defaultPasskeyName(ctx, app.clock),
+      });
+      if (!result.ok)
+        return jsonError(
+          ctx,
+          400,
+          ctx.state.t(result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed'),
+        );
+      await app.consoles.sessions.update(current.session._id, { flash: 'passkeys.added' });
+      jsonOk(ctx, { redirect: '/account/passkeys', signals: result.signals });
+    }),
+  );
 
   router.post('/account/passkeys/:id/rename', forms, async (ctx) => {
     const current = await visit(ctx, app, { stepUp: true });
@@ -121,7 +136,12 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
     if (!ID.test(id) || !(await app.passkeys.rename(current.member._id, id, name.data))) {
       return list(ctx, current, { error: ctx.state.t('passkeys.notFound'), status: 404 });
     }
-    await app.audit.record({ type: 'passkey.renamed', outcome: 'success', memberId: current.member._id, detail: { name: name.data } });
+    await app.audit.record({
+      type: 'passkey.renamed',
+      outcome: 'success',
+      memberId: current.member._id,
+      detail: { name: name.data },
+    });
     await redirectWithNotice(ctx, app, current.session._id, '/account/passkeys', 'passkeys.renamed');
   });
 
@@ -140,8 +160,16 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
     const id = String(ctx.params.id);
     const removed = ID.test(id) ? await app.passkeys.remove(current.member._id, id) : null;
     if (!removed) return list(ctx, current, { error: ctx.state.t('passkeys.notFound'), status: 404 });
-    await app.audit.record({ type: 'passkey.removed', outcome: 'success', memberId: current.member._id, detail: { name: removed.name } });
-    await app.consoles.sessions.update(current.session._id, { flash: 'passkeys.deleted', pending: { ...current.session.pending, removedPasskey: removed._id } });
+    await app.audit.record({
+      type: 'passkey.removed',
+      outcome: 'success',
+      memberId: current.member._id,
+      detail: { name: removed.name },
+    });
+    await app.consoles.sessions.update(current.session._id, {
+      flash: 'passkeys.deleted',
+      pending: { ...current.session.pending, removedPasskey: removed._id },
+    });
     ctx.status = 303;
     ctx.redirect('/account/passkeys');
   });

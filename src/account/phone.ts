@@ -4,7 +4,7 @@ import type { AppContext } from '../context.js';
 import { renderPage } from '../http/render.js';
 import { maskPhone, normalisePhone } from '../members/phone.js';
 import { registerContactChange } from './contact.js';
-import { redirectWithNotice, type AccountVisit } from './guard.js';
+import { type AccountVisit, redirectWithNotice } from './guard.js';
 
 /**
  * Registering a mobile number for SMS, the seed's four steps: (1) enter the number, (2) a code is
@@ -12,7 +12,12 @@ import { redirectWithNotice, type AccountVisit } from './guard.js';
  * "Mobile Phone (SMS)" (the notification page, opened with SMS preselected). For members living
  * in SMS_COUNTRIES only; numbers are kept in E.164.
  */
-async function showForm(ctx: Context, app: AppContext, current: AccountVisit, view: { value?: string; error?: string; status?: number } = {}) {
+async function showForm(
+  ctx: Context,
+  app: AppContext,
+  current: AccountVisit,
+  view: { value?: string; error?: string; status?: number } = {},
+) {
   await renderPage(
     ctx,
     'account/phone',
@@ -44,7 +49,13 @@ export function registerPhoneRoutes(router: Router, app: AppContext, forms: Midd
     async done(ctx, current, { member, value }) {
       await app.notices.send(member, 'phoneChanged', { phone: maskPhone(value) });
       // Step 4: the notification destination, with SMS preselected.
-      await redirectWithNotice(ctx, app, current.session._id, '/account/notification?suggest=sms', 'account.phone.verified');
+      await redirectWithNotice(
+        ctx,
+        app,
+        current.session._id,
+        '/account/notification?suggest=sms',
+        'account.phone.verified',
+      );
     },
   });
 }

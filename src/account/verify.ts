@@ -1,10 +1,10 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
-import { codeFlow, memberDestination, type CodeFlow } from '../code-flow/flow.js';
+import { type CodeFlow, codeFlow, memberDestination } from '../code-flow/flow.js';
 import type { AppContext } from '../context.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { OtpChannel, OtpPurpose } from '../otp/model.js';
-import { accountReturnPath, visit, type AccountVisit } from './guard.js';
+import { type AccountVisit, accountReturnPath, visit } from './guard.js';
 
 /**
  * The one-time-password pages of My account, on the shared code flow: the step-up itself
@@ -57,7 +57,9 @@ export function registerCodeRoutes(router: Router, app: AppContext, forms: Middl
   router.post(`${code.base}/check`, forms, async (ctx) => {
     const current = await visit(ctx, app, { stepUp: code.stepUp });
     if (!current) return;
-    const verified = await accountCodeFlow(ctx, app, current, code).check((ctx.request.body as { code?: unknown } | undefined)?.code);
+    const verified = await accountCodeFlow(ctx, app, current, code).check(
+      (ctx.request.body as { code?: unknown } | undefined)?.code,
+    );
     if (verified) await code.verified(ctx, current, verified);
   });
 }

@@ -28,7 +28,15 @@ export interface MemberView {
   status: string;
   has_password: boolean;
   created_at: string;
-  passkeys: Array<{ id: string; name: string; device_type: string; backed_up: boolean; transports: string[]; created_at: string; last_used_at: string | null }>;
+  passkeys: Array<{
+    id: string;
+    name: string;
+    device_type: string;
+    backed_up: boolean;
+    transports: string[];
+    created_at: string;
+    last_used_at: string | null;
+  }>;
 }
 
 function view(member: Member, passkeys: Passkey[]): MemberView {
@@ -61,7 +69,8 @@ function view(member: Member, passkeys: Passkey[]): MemberView {
 
 export function createMemberActions(app: AppContext) {
   const { audit } = app;
-  const load = async (id: string) => (typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) ? app.members.findById(id) : null);
+  const load = async (id: string) =>
+    typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) ? app.members.findById(id) : null;
 
   /** Every provider session, grant and token, and every My account session. */
   async function endSessions(memberId: string): Promise<number> {
@@ -93,25 +102,47 @@ export function createMemberActions(app: AppContext) {
       await app.members.setStatus(id, locked ? 'locked' : 'active');
       if (locked) await endSessions(id);
       else await app.members.clearLoginFailures(member.membershipNumber);
-      await audit.record({ type: locked ? 'member.locked' : 'member.unlocked', outcome: 'success', memberId: id, actor });
+      await audit.record({
+        type: locked ? 'member.locked' : 'member.unlocked',
+        outcome: 'success',
+        memberId: id,
+        actor,
+      });
       return this.get(id);
     },
 
     async endAllSessions(id: string, actor: string): Promise<{ sessions: number } | null> {
       if (!(await load(id))) return null;
       const sessions = await endSessions(id);
-      await audit.record({ type: 'member.sessions_ended', outcome: 'success', memberId: id, actor, detail: { sessions } });
+      await audit.record({
+        type: 'member.sessions_ended',
+        outcome: 'success',
+        memberId: id,
+        actor,
+        detail: { sessions },
+      });
       return { sessions };
     },
 
     async revokePasskey(id: string, credentialId: string, actor: string): Promise<boolean> {
       const removed = await app.passkeys.remove(id, credentialId);
-      if (removed) await audit.record({ type: 'passkey.removed', outcome: 'success', memberId: id, actor, detail: { name: removed.name, by: 'admin' } });
+      if (removed)
+        await audit.record({
+          type: 'passkey.removed',
+          outcome: 'success',
+          memberId: id,
+          actor,
+          detail: { name: removed.name, by: 'admin' },
+        });
       return Boolean(removed);
     },
 
     /** Staff verified the member (e.g. by phone): the new values are marked verified. */
-    async changeContact(id: string, input: { email?: unknown; phone?: unknown }, actor: string): Promise<MemberView | null> {
+    async changeContact(
+      id: string,
+      input: { email?: unknown; phone?: unknown },
+      actor: string,
+    ): Promise<MemberView | null> {
       const member = await load(id);
       if (!member) return null;
       const set: { email?: string; phone?: string } = {};
@@ -129,14 +160,32 @@ export function createMemberActions(app: AppContext) {
       const result = await app.members.setVerifiedContacts(id, set);
       if (!result.ok) return null;
       if (set.email) {
-        await audit.record({ type: 'profile.email_changed', outcome: 'success', memberId: id, actor, detail: { from: member.email ? maskEmail(member.email) : null, to: maskEmail(set.email), by: 'admin' } });
+        await audit.record({
+          type: 'profile.email_changed',
+          outcome: 'success',
+          memberId: id,
+          actor,
+          detail: { from: member.email ? maskEmail(member.email) : null, to: maskEmail(set.email), by: 'admin' },
+        });
         // Both the old and the new address hear of it.
-        if (member.email) await app.notices.send(member, 'emailChanged', { address: maskEmail(set.email) }, member.email);
+        if (member.email)
+          await app.notices.send(member, 'emailChanged', { address: maskEmail(set.email) }, member.email);
         await app.notices.send(member, 'emailChanged', { address: maskEmail(set.email) }, set.email);
       }
       if (set.phone) {
-        await audit.record({ type: 'profile.phone_changed', outcome: 'success', memberId: id, actor, detail: { from: member.phone ? maskPhone(member.phone) : null, to: maskPhone(set.phone), by: 'admin' } });
-        await app.notices.send(result.member, 'phoneChanged', { phone: maskPhone(set.phone) }, set.email ?? member.email);
+        await audit.record({
+          type: 'profile.phone_changed',
+          outcome: 'success',
+          memberId: id,
+          actor,
+          detail: { from: member.phone ? maskPhone(member.phone) : null, to: maskPhone(set.phone), by: 'admin' },
+        });
+        await app.notices.send(
+          result.member,
+          'phoneChanged',
+          { phone: maskPhone(set.phone) },
+          set.email ?? member.email,
+        );
       }
       return this.get(id);
     },

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { displayName } from '../text.js';
 import type { Clock } from '../clock.js';
+import { isDuplicateKey } from '../db/errors.js';
+import { FieldError } from '../errors.js';
 import { checkEmail } from '../members/email.js';
 import type { PasskeyOwner } from '../passkeys/library.js';
 import type { Hmac } from '../security/hmac.js';
+import { displayName } from '../text.js';
 import { ADMIN_ROLES, type Admin, type AdminEnrolmentModel, type AdminModel, type AdminRole } from './model.js';
-import { isDuplicateKey } from '../db/errors.js';
-import { FieldError } from '../errors.js';
 
 /** Admins are distinguished from members in the provider's account ids by this prefix. */
 export const ADMIN_ACCOUNT_PREFIX = 'admin:';
@@ -23,10 +23,21 @@ export const newAdminSchema = z.object({
 });
 
 export function adminAsOwner(admin: Admin): PasskeyOwner {
-  return { id: admin._id, userName: admin.email, displayName: `${admin.name} (admin)`, active: admin.status === 'active' };
+  return {
+    id: admin._id,
+    userName: admin.email,
+    displayName: `${admin.name} (admin)`,
+    active: admin.status === 'active',
+  };
 }
 
-export function createAdminLibrary(deps: { admins: AdminModel; enrolments: AdminEnrolmentModel; hmac: Hmac; clock: Clock; issuer: string }) {
+export function createAdminLibrary(deps: {
+  admins: AdminModel;
+  enrolments: AdminEnrolmentModel;
+  hmac: Hmac;
+  clock: Clock;
+  issuer: string;
+}) {
   const { admins, enrolments, hmac, clock } = deps;
   const hashOf = (token: string) => hmac.digest('admin-enrolment', token);
 
@@ -49,7 +60,13 @@ export function createAdminLibrary(deps: { admins: AdminModel; enrolments: Admin
       const email = checkEmail(parsed.data.email);
       if (email.problems.length) throw new FieldError('email', 'is not a valid e-mail address');
       try {
-        const created = await admins.create({ email: email.address, name: parsed.data.name, role: parsed.data.role, status: 'pending', createdAt: clock.now() });
+        const created = await admins.create({
+          email: email.address,
+          name: parsed.data.name,
+          role: parsed.data.role,
+          status: 'pending',
+          createdAt: clock.now(),
+        });
         return created.toObject();
       } catch (error) {
         if (isDuplicateKey(error)) throw new FieldError('email', 'is already an admin');
@@ -72,14 +89,21 @@ export function createAdminLibrary(deps: { admins: AdminModel; enrolments: Admin
       const enrolment = await enrolments.findById(hashOf(token)).lean();
       if (!enrolment || enrolment.expiresAt.getTime() <= clock.now().getTime()) return null;
       const admin = await admins.findById(enrolment.adminId).lean<Admin>();
-      return admin && admin.status !== 'disabled' ? { admin, binding: `enrol:${enrolment._id}`, expiresAt: enrolment.expiresAt } : null;
+      return admin && admin.status !== 'disabled'
+        ? { admin, binding: `enrol:${enrolment._id}`, expiresAt: enrolment.expiresAt }
+        : null;
     },
 
     /** Uses the link up and activates the admin (once: the token is deleted atomically). */
     async completeEnrolment(token: string): Promise<boolean> {
-      const enrolment = await enrolments.findOneAndDelete({ _id: hashOf(token), expiresAt: { $gt: clock.now() } }).lean();
+      const enrolment = await enrolments
+        .findOneAndDelete({ _id: hashOf(token), expiresAt: { $gt: clock.now() } })
+        .lean();
       if (!enrolment) return false;
-      await admins.updateOne({ _id: enrolment.adminId, status: { $ne: 'disabled' } }, { $set: { status: 'active', enrolledAt: clock.now() } });
+      await admins.updateOne(
+        { _id: enrolment.adminId, status: { $ne: 'disabled' } },
+        { $set: { status: 'active', enrolledAt: clock.now() } },
+      );
       return true;
     },
 

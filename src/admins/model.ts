@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Schema, type Connection, type Model } from 'mongoose';
+import { type Connection, type Model, Schema } from 'mongoose';
 
 /**
  * Staff accounts for the admin console, separate from members. An admin signs in only with a
@@ -55,7 +55,10 @@ enrolmentSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 export type AdminModel = Model<Admin>;
 export type AdminEnrolmentModel = Model<AdminEnrolment>;
 
-export function createAdminModels(connection: Connection): { admins: AdminModel; adminEnrolments: AdminEnrolmentModel } {
+export function createAdminModels(connection: Connection): {
+  admins: AdminModel;
+  adminEnrolments: AdminEnrolmentModel;
+} {
   return {
     admins: connection.model<Admin>('Admin', adminSchema),
     adminEnrolments: connection.model<AdminEnrolment>('AdminEnrolment', enrolmentSchema),

@@ -5,7 +5,9 @@ import type { AuditEvent, AuditModel } from './model.js';
 import { currentRequestOrigin } from './request-context.js';
 
 /** Where the event came from (IP address, browser) is taken from the request being served. */
-export type AuditInput = Omit<AuditEvent, '_id' | 'at' | 'expiresAt' | 'ip' | 'userAgent' | 'type'> & { type: AuditEventType };
+export type AuditInput = Omit<AuditEvent, '_id' | 'at' | 'expiresAt' | 'ip' | 'userAgent' | 'type'> & {
+  type: AuditEventType;
+};
 
 export interface AuditQuery {
   memberId?: string | undefined;
@@ -35,7 +37,12 @@ export interface AuditLibrary {
  * logged, never thrown: an audit outage must not lock members out, and the log line keeps the
  * event.
  */
-export function createAuditLibrary(deps: { model: AuditModel; clock: Clock; logger: Logger; retentionDays: number }): AuditLibrary {
+export function createAuditLibrary(deps: {
+  model: AuditModel;
+  clock: Clock;
+  logger: Logger;
+  retentionDays: number;
+}): AuditLibrary {
   const { model, clock, logger, retentionDays } = deps;
   return {
     async record(event) {
@@ -48,7 +55,16 @@ export function createAuditLibrary(deps: { model: AuditModel; clock: Clock; logg
         userAgent: origin?.userAgent,
         expiresAt: new Date(at.getTime() + retentionDays * 86_400_000),
       };
-      logger.info({ audit: event.type, outcome: event.outcome, member: event.memberId, client: event.clientId, detail: event.detail }, 'audit');
+      logger.info(
+        {
+          audit: event.type,
+          outcome: event.outcome,
+          member: event.memberId,
+          client: event.clientId,
+          detail: event.detail,
+        },
+        'audit',
+      );
       try {
         await model.create(entry);
       } catch (error) {

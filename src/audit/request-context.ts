@@ -30,14 +30,21 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
  * admin's own address and browser along, proven by a key only this deployment knows, so the
  * audit trail names the admin's origin rather than 127.0.0.1.
  */
-export const CONSOLE_ORIGIN_HEADERS = { key: 'x-console-key', ip: 'x-console-client-ip', userAgent: 'x-console-user-agent' } as const;
+export const CONSOLE_ORIGIN_HEADERS = {
+  key: 'x-console-key',
+  ip: 'x-console-client-ip',
+  userAgent: 'x-console-user-agent',
+} as const;
 
 export function trackRequestOrigin(consoleKey: string): Middleware {
   return (ctx, next) => {
     let origin: RequestOrigin = { ip: ctx.ip, userAgent: ctx.get('user-agent').slice(0, 300) || undefined };
     const key = ctx.get(CONSOLE_ORIGIN_HEADERS.key);
     if (key && sameSecret(key, consoleKey) && LOOPBACK.has(ctx.req.socket.remoteAddress ?? '')) {
-      origin = { ip: ctx.get(CONSOLE_ORIGIN_HEADERS.ip).slice(0, 64) || origin.ip, userAgent: ctx.get(CONSOLE_ORIGIN_HEADERS.userAgent).slice(0, 300) || origin.userAgent };
+      origin = {
+        ip: ctx.get(CONSOLE_ORIGIN_HEADERS.ip).slice(0, 64) || origin.ip,
+        userAgent: ctx.get(CONSOLE_ORIGIN_HEADERS.userAgent).slice(0, 300) || origin.userAgent,
+      };
     }
     return storage.run(origin, next);
   };

@@ -32,4 +32,5 @@ export const ADMIN_SCOPES = { viewer: 'admin:read', editor: 'admin:read admin:wr
  * account (members) and the admin console (staff, who sign in to nothing else).
  */
 export const INTERNAL_CLIENT_IDS = { account: 'jmb-account', admin: 'jmb-admin' } as const;
-export const isAdminConsole = (client: { clientId: string } | undefined) => client?.clientId === INTERNAL_CLIENT_IDS.admin;
+export const isAdminConsole = (client: { clientId: string } | undefined) =>
+  client?.clientId === INTERNAL_CLIENT_IDS.admin;

@@ -2,9 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { FieldError } from '../errors.js';
 import type { Hmac } from '../security/hmac.js';
-import { buildClientMetadata, CLIENT_ID, parseClientInput, type ClientChanges, type Metadata, type NewClient } from './metadata.js';
+import {
+  buildClientMetadata,
+  CLIENT_ID,
+  type ClientChanges,
+  type Metadata,
+  type NewClient,
+  parseClientInput,
+} from './metadata.js';
 import type { ClientStore } from './store.js';
-import { toView, type ClientView } from './view.js';
+import { type ClientView, toView } from './view.js';
 
 /**
  * Relying applications (see kinds.ts) registered by admins and commands. Records live in
@@ -72,16 +79,24 @@ export function createClientsLibrary(deps: {
       const clientId = data.clientId ?? randomBytes(12).toString('base64url');
       const metadata = buildClientMetadata(data, clientId, rules);
       const clientSecret = metadata.token_endpoint_auth_method === 'client_secret_basic' ? newSecret() : undefined;
-      Object.assign(metadata, { client_id_issued_at: Math.floor(Date.now() / 1000) }, clientSecret ? { client_secret: clientSecret, client_secret_expires_at: 0 } : {});
+      Object.assign(
+        metadata,
+        { client_id_issued_at: Math.floor(Date.now() / 1000) },
+        clientSecret ? { client_secret: clientSecret, client_secret_expires_at: 0 } : {},
+      );
       // Created only if the id is free, atomically: of two simultaneous creations one fails.
-      if (!(await store.save(metadata, { create: true }))) throw new FieldError('clientId', `${clientId} is already registered`, 409);
+      if (!(await store.save(metadata, { create: true })))
+        throw new FieldError('clientId', `${clientId} is already registered`, 409);
       const { client_secret: _hidden, ...shown } = metadata;
       return { clientId, clientSecret, metadata: shown, view: toView(shown) };
     },
 
     async list() {
       const all = await store.list();
-      return all.filter((metadata) => metadata.internal !== true).map(toView).sort((a, b) => a.name.localeCompare(b.name));
+      return all
+        .filter((metadata) => metadata.internal !== true)
+        .map(toView)
+        .sort((a, b) => a.name.localeCompare(b.name));
     },
 
     async get(clientId) {
@@ -93,11 +108,13 @@ export function createClientsLibrary(deps: {
       const current = await stored(clientId);
       if (!current) return null;
       const view = toView(current);
-      if (view.dynamically_registered) throw new FieldError('client', 'a dynamically registered app is managed by its owner through RFC 7592');
+      if (view.dynamically_registered)
+        throw new FieldError('client', 'a dynamically registered app is managed by its owner through RFC 7592');
       const merged = parseClientInput({
         name: view.name,
         kind: view.kind,
-        tokenEndpointAuthMethod: view.kind === 'web' || view.kind === 'service' ? view.token_endpoint_auth_method : undefined,
+        tokenEndpointAuthMethod:
+          view.kind === 'web' || view.kind === 'service' ? view.token_endpoint_auth_method : undefined,
         jwksUri: view.jwks_uri ?? undefined,
         jwks: current.jwks,
         redirectUris: view.redirect_uris,
@@ -118,7 +135,11 @@ export function createClientsLibrary(deps: {
       }
       // A switch to private_key_jwt leaves no secret behind; a switch to a secret needs a rotation.
       if (metadata.token_endpoint_auth_method !== 'client_secret_basic') delete metadata.client_secret;
-      else if (!metadata.client_secret) throw new FieldError('tokenEndpointAuthMethod', 'switching to client_secret_basic needs a new secret: rotate the secret');
+      else if (!metadata.client_secret)
+        throw new FieldError(
+          'tokenEndpointAuthMethod',
+          'switching to client_secret_basic needs a new secret: rotate the secret',
+        );
       await store.save(metadata, { create: false });
       return toView(metadata);
     },
@@ -134,10 +155,17 @@ export function createClientsLibrary(deps: {
     async rotateSecret(clientId) {
       const current = await stored(clientId);
       if (!current) return null;
-      if (current.token_endpoint_auth_method !== 'client_secret_basic' && current.token_endpoint_auth_method !== 'client_secret_post') {
+      if (
+        current.token_endpoint_auth_method !== 'client_secret_basic' &&
+        current.token_endpoint_auth_method !== 'client_secret_post'
+      ) {
         throw new FieldError('client', 'this app has no client secret (it is public or uses private_key_jwt)');
       }
-      if (toView(current).dynamically_registered) throw new FieldError('client', 'a dynamically registered app’s secret is managed by its owner through RFC 7592');
+      if (toView(current).dynamically_registered)
+        throw new FieldError(
+          'client',
+          'a dynamically registered app’s secret is managed by its owner through RFC 7592',
+        );
       const clientSecret = newSecret();
       await store.save({ ...current, client_secret: clientSecret, client_secret_expires_at: 0 }, { create: false });
       return { clientSecret, view: toView(current) };

@@ -25,7 +25,10 @@ export const newClientSchema = z.object({
   redirectUris: z.array(z.string().max(2000)).max(20).default([]),
   postLogoutRedirectUris: z.array(z.string().max(2000)).max(20).default([]),
   scopes: z.array(z.enum(MEMBER_SCOPES)).min(1).optional(),
-  grantTypes: z.array(z.enum(['authorization_code', 'refresh_token'])).min(1).optional(),
+  grantTypes: z
+    .array(z.enum(['authorization_code', 'refresh_token']))
+    .min(1)
+    .optional(),
   firstParty: z.boolean().default(false),
   minAcr: z.enum(ACR_VALUES as [string, ...string[]]).optional(),
   accessTokenTtl: z.number().int().positive().optional(),
@@ -54,7 +57,6 @@ export function parseClientInput(input: unknown): ClientInput {
   return parsed.data;
 }
 
-
 /**
  * Why a key set given inline cannot authenticate the app (private_key_jwt), if it cannot: every
  * key must be a public signing key this runtime can import. A private key is refused too: it
@@ -80,7 +82,10 @@ export function buildClientMetadata(data: ClientInput, clientId: string, rules: 
   const service = data.kind === 'service';
   if (!service) {
     if (data.redirectUris.length === 0) fail('redirectUris', 'at least one redirect URI is required');
-    for (const [field, uris] of [['redirectUris', data.redirectUris], ['postLogoutRedirectUris', data.postLogoutRedirectUris]] as const) {
+    for (const [field, uris] of [
+      ['redirectUris', data.redirectUris],
+      ['postLogoutRedirectUris', data.postLogoutRedirectUris],
+    ] as const) {
       for (const uri of uris) {
         const problem = checkRedirectUri(data.kind, uri, { allowHttpLocalhost });
         if (problem) fail(field, `${uri} ${problem}`);
@@ -89,21 +94,31 @@ export function buildClientMetadata(data: ClientInput, clientId: string, rules: 
     if (data.adminRole) fail('adminRole', 'is only for service clients');
   } else {
     if (!data.adminRole) fail('adminRole', 'is required for a service client (viewer or editor)');
-    if (data.redirectUris.length || data.postLogoutRedirectUris.length) fail('redirectUris', 'a service client has no redirect URIs');
+    if (data.redirectUris.length || data.postLogoutRedirectUris.length)
+      fail('redirectUris', 'a service client has no redirect URIs');
   }
   const confidential = data.kind === 'web' || service;
   const authMethod = confidential ? (data.tokenEndpointAuthMethod ?? 'client_secret_basic') : 'none';
-  if (!confidential && data.tokenEndpointAuthMethod) fail('tokenEndpointAuthMethod', `a ${data.kind} app is public: it authenticates with PKCE only`);
-  if (authMethod === 'private_key_jwt' && !data.jwksUri && !data.jwks) fail('jwksUri', 'private_key_jwt needs the app’s public keys (jwksUri or jwks)');
-  if (authMethod !== 'private_key_jwt' && (data.jwksUri || data.jwks)) fail('jwksUri', 'is only used with private_key_jwt');
+  if (!confidential && data.tokenEndpointAuthMethod)
+    fail('tokenEndpointAuthMethod', `a ${data.kind} app is public: it authenticates with PKCE only`);
+  if (authMethod === 'private_key_jwt' && !data.jwksUri && !data.jwks)
+    fail('jwksUri', 'private_key_jwt needs the app’s public keys (jwksUri or jwks)');
+  if (authMethod !== 'private_key_jwt' && (data.jwksUri || data.jwks))
+    fail('jwksUri', 'is only used with private_key_jwt');
   if (data.jwks) {
     const problem = jwksProblem(data.jwks.keys);
     if (problem) fail('jwks', problem);
   }
-  if (data.accessTokenTtl !== undefined && (data.accessTokenTtl < ttl.accessTokenMinSeconds || data.accessTokenTtl > ttl.accessTokenMaxSeconds)) {
+  if (
+    data.accessTokenTtl !== undefined &&
+    (data.accessTokenTtl < ttl.accessTokenMinSeconds || data.accessTokenTtl > ttl.accessTokenMaxSeconds)
+  ) {
     fail('accessTokenTtl', `must be between ${ttl.accessTokenMinSeconds} and ${ttl.accessTokenMaxSeconds} seconds`);
   }
-  if (data.refreshTokenTtl !== undefined && (data.refreshTokenTtl < ttl.refreshTokenMinSeconds || data.refreshTokenTtl > ttl.refreshTokenMaxSeconds)) {
+  if (
+    data.refreshTokenTtl !== undefined &&
+    (data.refreshTokenTtl < ttl.refreshTokenMinSeconds || data.refreshTokenTtl > ttl.refreshTokenMaxSeconds)
+  ) {
     fail('refreshTokenTtl', `must be between ${ttl.refreshTokenMinSeconds} and ${ttl.refreshTokenMaxSeconds} seconds`);
   }
   const grantTypes = service ? ['client_credentials'] : (data.grantTypes ?? ['authorization_code', 'refresh_token']);
@@ -129,4 +144,3 @@ export function buildClientMetadata(data: ClientInput, clientId: string, rules: 
     ...(data.adminRole ? { admin_role: data.adminRole } : {}),
   };
 }
-

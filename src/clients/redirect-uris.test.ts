@@ -6,15 +6,30 @@ import { checkRedirectUri } from './redirect-uris.js';
 describe('redirect URIs', () => {
   it.each<[ClientKind, string, boolean, string | undefined]>([
     ['web', 'https://www.example.jp/cb', false, undefined],
-    ['web', 'http://www.example.jp/cb', false, 'must use https (http is only allowed for loopback redirects of native apps)'],
-    ['web', 'http://localhost:3001/cb', false, 'must use https (http is only allowed for loopback redirects of native apps)'],
+    [
+      'web',
+      'http://www.example.jp/cb',
+      false,
+      'must use https (http is only allowed for loopback redirects of native apps)',
+    ],
+    [
+      'web',
+      'http://localhost:3001/cb',
+      false,
+      'must use https (http is only allowed for loopback redirects of native apps)',
+    ],
     ['web', 'http://localhost:3001/cb', true, undefined],
     ['web', 'https://www.example.jp/cb#top', false, 'must not contain a fragment'],
     ['web', 'https://user:pw@www.example.jp/cb', false, 'must not contain credentials'],
     ['web', '/cb', false, 'is not an absolute URI'],
     ['spa', 'https://app.example.jp/', false, undefined],
     ['native', 'com.example.app:/callback', false, undefined],
-    ['native', 'myapp:/callback', false, 'must be https, a loopback http URI, or a reverse-domain custom scheme such as com.example.app:/callback'],
+    [
+      'native',
+      'myapp:/callback',
+      false,
+      'must be https, a loopback http URI, or a reverse-domain custom scheme such as com.example.app:/callback',
+    ],
     ['native', 'http://127.0.0.1:8080/cb', false, undefined],
     ['native', 'http://[::1]/cb', false, undefined],
     ['native', 'https://app.example.jp/cb', false, undefined],

@@ -9,7 +9,11 @@ function isLoopback(url: URL): boolean {
 }
 
 /** Redirect URI rules by kind: exact URIs, no fragments; https except loopback and native schemes. */
-export function checkRedirectUri(kind: ClientKind, value: string, options: { allowHttpLocalhost: boolean }): string | undefined {
+export function checkRedirectUri(
+  kind: ClientKind,
+  value: string,
+  options: { allowHttpLocalhost: boolean },
+): string | undefined {
   let url: URL;
   try {
     url = new URL(value);

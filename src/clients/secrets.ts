@@ -16,7 +16,9 @@ export function hashClientSecret<T extends Record<string, unknown>>(metadata: T,
 
 /** Teaches oidc-provider to compare a presented secret with the stored hash, in constant time. */
 export function installHashedSecretComparison(provider: Provider, hmac: Hmac): void {
-  const proto = provider.Client.prototype as unknown as { compareClientSecret(this: { clientSecret?: string }, actual: string): boolean };
+  const proto = provider.Client.prototype as unknown as {
+    compareClientSecret(this: { clientSecret?: string }, actual: string): boolean;
+  };
   const original = proto.compareClientSecret;
   proto.compareClientSecret = function compareClientSecret(actual) {
     const stored = this.clientSecret ?? '';

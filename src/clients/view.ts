@@ -24,7 +24,13 @@ export interface ClientView {
 
 /** A stored client record as the admin API and console show it. */
 export function toView(metadata: Record<string, unknown>): ClientView {
-  const kind = (metadata.client_kind as ClientKind | undefined) ?? (metadata.application_type === 'native' ? 'native' : metadata.token_endpoint_auth_method === 'none' ? 'spa' : 'web');
+  const kind =
+    (metadata.client_kind as ClientKind | undefined) ??
+    (metadata.application_type === 'native'
+      ? 'native'
+      : metadata.token_endpoint_auth_method === 'none'
+        ? 'spa'
+        : 'web');
   return {
     client_id: String(metadata.client_id),
     name: String(metadata.client_name ?? metadata.client_id),
@@ -43,7 +49,11 @@ export function toView(metadata: Record<string, unknown>): ClientView {
     admin_role: (metadata.admin_role as string | undefined) ?? null,
     disabled: metadata.disabled === true,
     // Registered by its developer (RFC 7591); apps registered before the marker have no kind.
-    dynamically_registered: metadata.registration === 'dynamic' || (metadata.client_kind === undefined && metadata.internal !== true),
-    created_at: typeof metadata.client_id_issued_at === 'number' ? new Date(metadata.client_id_issued_at * 1000).toISOString() : null,
+    dynamically_registered:
+      metadata.registration === 'dynamic' || (metadata.client_kind === undefined && metadata.internal !== true),
+    created_at:
+      typeof metadata.client_id_issued_at === 'number'
+        ? new Date(metadata.client_id_issued_at * 1000).toISOString()
+        : null,
   };
 }

@@ -1,12 +1,12 @@
 import type { Context } from 'koa';
+import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import type { MessageKey } from '../i18n/index.js';
-import type { Config } from '../config.js';
 import type { Member } from '../members/model.js';
 import { destinationFor } from '../otp/destination.js';
 import { issueRequestFor } from '../otp/library.js';
 import type { OtpChannel, OtpPurpose } from '../otp/model.js';
-import { otpErrorMessage, renderCodePage, type CodePageOptions } from './page.js';
+import { type CodePageOptions, otpErrorMessage, renderCodePage } from './page.js';
 
 /**
  * Show, send and check a one-time password, written once for every flow that needs one: the
@@ -21,13 +21,20 @@ export interface CodeFlowSpec {
   binding: string;
   /** Where a new code goes, or the message that says why none can be sent. */
   destination: { channel: OtpChannel; destination: string } | { problem: MessageKey };
-  page: Pick<CodePageOptions, 'heading' | 'intro' | 'csrf' | 'sendAction' | 'verifyAction' | 'cancel' | 'backLink' | 'skip'>;
+  page: Pick<
+    CodePageOptions,
+    'heading' | 'intro' | 'csrf' | 'sendAction' | 'verifyAction' | 'cancel' | 'backLink' | 'skip'
+  >;
   /** Where the browser goes once a code was sent (post, redirect, get). */
   afterSend: string;
 }
 
 /** Where a member's code for `purpose` goes (otp/destination.ts), or what to tell them when nowhere. */
-export function memberDestination(member: Member, purpose: Parameters<typeof destinationFor>[1], config: Config): CodeFlowSpec['destination'] {
+export function memberDestination(
+  member: Member,
+  purpose: Parameters<typeof destinationFor>[1],
+  config: Config,
+): CodeFlowSpec['destination'] {
   const found = destinationFor(member, purpose, config);
   if (found.ok) return { channel: found.channel, destination: found.destination };
   return { problem: found.problem === 'smsRequired' ? 'passkey.sms.required' : 'otp.error.noDestination' };
@@ -51,9 +58,19 @@ export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): Cod
       if (live) return renderCodePage(ctx, app.config, { ...common, code: live });
       const target = spec.destination;
       if ('problem' in target) {
-        return renderCodePage(ctx, app.config, { ...common, code: { channel: 'email', maskedDestination: '' }, blocked: true, error: ctx.state.t(target.problem), status: 409 });
+        return renderCodePage(ctx, app.config, {
+          ...common,
+          code: { channel: 'email', maskedDestination: '' },
+          blocked: true,
+          error: ctx.state.t(target.problem),
+          status: 409,
+        });
       }
-      return renderCodePage(ctx, app.config, { ...common, code: { channel: target.channel, maskedDestination: '' }, preview: target });
+      return renderCodePage(ctx, app.config, {
+        ...common,
+        code: { channel: target.channel, maskedDestination: '' },
+        preview: target,
+      });
     },
 
     async send() {
@@ -63,7 +80,14 @@ export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): Cod
         return false;
       }
       const result = await app.otp.issue(
-        issueRequestFor(member, { purpose, binding, channel: target.channel, destination: target.destination, locale: ctx.state.locale, ip: ctx.ip }),
+        issueRequestFor(member, {
+          purpose,
+          binding,
+          channel: target.channel,
+          destination: target.destination,
+          locale: ctx.state.locale,
+          ip: ctx.ip,
+        }),
       );
       if (!result.ok) {
         await flow.show(otpErrorMessage(ctx.state.t, result));

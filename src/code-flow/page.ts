@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { Config } from '../config.js';
 import { renderPage } from '../http/render.js';
-import { maskDestination, type CodeStatus, type IssueResult, type VerifyResult } from '../otp/library.js';
+import { type CodeStatus, type IssueResult, maskDestination, type VerifyResult } from '../otp/library.js';
 import type { OtpChannel } from '../otp/model.js';
 
 /** Renders the shared one-time password page (views/otp/code.ejs). */
@@ -43,7 +43,9 @@ export async function renderCodePage(ctx: Context, config: Config, options: Code
       verifyAction: options.verifyAction,
       state: options.blocked ? 'blocked' : options.code.expiresAt ? 'enter' : 'send',
       channel: options.preview?.channel ?? options.code.channel,
-      maskedDestination: options.preview ? maskDestination(options.preview.channel, options.preview.destination) : options.code.maskedDestination,
+      maskedDestination: options.preview
+        ? maskDestination(options.preview.channel, options.preview.destination)
+        : options.code.maskedDestination,
       minutes: config.otp.ttlMinutes,
       cooldownSeconds: config.otp.resendCooldownSeconds,
       help: { from, domain: mailDomain(config.mail.from), sender: config.sms.senderDisplay },
@@ -57,7 +59,10 @@ export async function renderCodePage(ctx: Context, config: Config, options: Code
 }
 
 /** The member-facing message for a refused issue or verify. */
-export function otpErrorMessage(t: Context['state']['t'], result: Exclude<IssueResult | VerifyResult, { ok: true }>): { error: string; status: number } {
+export function otpErrorMessage(
+  t: Context['state']['t'],
+  result: Exclude<IssueResult | VerifyResult, { ok: true }>,
+): { error: string; status: number } {
   switch (result.reason) {
     case 'cooldown':
       return { error: t('otp.error.cooldown', { seconds: result.retryAfterSeconds }), status: 429 };
@@ -66,7 +71,12 @@ export function otpErrorMessage(t: Context['state']['t'], result: Exclude<IssueR
     case 'tooManyFromHere':
       return { error: t('otp.error.tooManyFromHere'), status: 429 };
     case 'deliveryFailed':
-      return { error: t('otp.error.deliveryFailed', { channel: t(result.channel === 'sms' ? 'otp.channel.sms' : 'otp.channel.email') }), status: 502 };
+      return {
+        error: t('otp.error.deliveryFailed', {
+          channel: t(result.channel === 'sms' ? 'otp.channel.sms' : 'otp.channel.email'),
+        }),
+        status: 502,
+      };
     case 'invalid':
       return { error: t('otp.error.invalid', { remaining: result.remaining }), status: 401 };
     case 'malformed':

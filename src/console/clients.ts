@@ -2,7 +2,7 @@ import { ACR } from '../assurance/acr.js';
 import { INTERNAL_CLIENT_IDS } from '../clients/kinds.js';
 import type { ClientsLibrary } from '../clients/library.js';
 import type { Config } from '../config.js';
-import { createConsoleRelyingParty, type ConsoleRelyingParty } from './relying-party.js';
+import { type ConsoleRelyingParty, createConsoleRelyingParty } from './relying-party.js';
 import type { ConsoleName } from './sessions.js';
 
 /**
@@ -11,13 +11,22 @@ import type { ConsoleName } from './sessions.js';
  */
 const CONSOLES: Record<ConsoleName, { clientId: string; name: string; scope: string; minAcr?: string }> = {
   account: { clientId: INTERNAL_CLIENT_IDS.account, name: 'My account', scope: 'openid' },
-  admin: { clientId: INTERNAL_CLIENT_IDS.admin, name: 'Admin console', scope: 'openid admin:read admin:write', minAcr: ACR.passkey },
+  admin: {
+    clientId: INTERNAL_CLIENT_IDS.admin,
+    name: 'Admin console',
+    scope: 'openid admin:read admin:write',
+    minAcr: ACR.passkey,
+  },
 };
 
 export type ConsoleRelyingParties = Record<ConsoleName, ConsoleRelyingParty>;
 
 /** The consoles' relying parties; pure (their secrets are derived, nothing is stored). */
-export function consoleRelyingParties(config: Config, clients: ClientsLibrary, localUrl: () => string | undefined): ConsoleRelyingParties {
+export function consoleRelyingParties(
+  config: Config,
+  clients: ClientsLibrary,
+  localUrl: () => string | undefined,
+): ConsoleRelyingParties {
   const rp = (name: ConsoleName) =>
     createConsoleRelyingParty({
       config,

@@ -33,7 +33,11 @@ export interface ConsoleLogin {
   returnTo: string;
 }
 
-export function createConsoleRelyingParty(deps: { config: Config; client: ConsoleClient; localUrl: () => string | undefined }) {
+export function createConsoleRelyingParty(deps: {
+  config: Config;
+  client: ConsoleClient;
+  localUrl: () => string | undefined;
+}) {
   const { config, client } = deps;
   const issuer = new URL(config.issuer);
   const cookie = `${client.clientId}_pending`;
@@ -63,7 +67,12 @@ export function createConsoleRelyingParty(deps: { config: Config; client: Consol
   return {
     /** Redirects the browser to the provider's authorization endpoint. */
     async start(ctx: Context, options: { returnTo: string; params?: Record<string, string> }): Promise<void> {
-      const pending: Pending = { verifier: oidc.randomPKCECodeVerifier(), state: oidc.randomState(), nonce: oidc.randomNonce(), returnTo: options.returnTo };
+      const pending: Pending = {
+        verifier: oidc.randomPKCECodeVerifier(),
+        state: oidc.randomState(),
+        nonce: oidc.randomNonce(),
+        returnTo: options.returnTo,
+      };
       ctx.cookies.set(cookie, Buffer.from(JSON.stringify(pending)).toString('base64url'), {
         httpOnly: true,
         sameSite: 'lax',
@@ -90,7 +99,8 @@ export function createConsoleRelyingParty(deps: { config: Config; client: Consol
     async finish(ctx: Context): Promise<ConsoleLogin> {
       const raw = ctx.cookies.get(cookie, { signed: true });
       ctx.cookies.set(cookie, null, { path: client.cookiePath });
-      if (!raw) throw new AppError('console.error.noSignInInProgress', { detail: 'callback without a pending sign-in' });
+      if (!raw)
+        throw new AppError('console.error.noSignInInProgress', { detail: 'callback without a pending sign-in' });
       let pending: Pending;
       try {
         pending = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Pending;
@@ -109,9 +119,17 @@ export function createConsoleRelyingParty(deps: { config: Config; client: Consol
           expectedNonce: pending.nonce,
           idTokenExpected: true,
         });
-        return { claims: tokens.claims()!, idToken: tokens.id_token!, accessToken: tokens.access_token, returnTo: pending.returnTo };
+        return {
+          claims: tokens.claims()!,
+          idToken: tokens.id_token!,
+          accessToken: tokens.access_token,
+          returnTo: pending.returnTo,
+        };
       } catch (error) {
-        throw new AppError('console.error.signInFailed', { status: 400, detail: `console sign-in failed: ${(error as Error).message}` });
+        throw new AppError('console.error.signInFailed', {
+          status: 400,
+          detail: `console sign-in failed: ${(error as Error).message}`,
+        });
       }
     },
 

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
-import { Schema, type Connection, type Model } from 'mongoose';
+import { type Connection, type Model, Schema } from 'mongoose';
 import type { Clock } from '../clock.js';
-import { isFlashKey, type FlashKey } from './flash.js';
+import { type FlashKey, isFlashKey } from './flash.js';
 
 /**
  * Sessions of the provider's own consoles, in MongoDB (any instance serves any request). The
@@ -60,7 +60,11 @@ export function createConsoleSessions(model: ConsoleSessionModel, clock: Clock) 
   const cookieOf = (name: ConsoleName) => ({ name: `jmb_${name}`, path: `/${name}` });
 
   return {
-    async create(ctx: Context, name: ConsoleName, data: { subject: string; idToken: string; accessToken?: string }): Promise<ConsoleSession> {
+    async create(
+      ctx: Context,
+      name: ConsoleName,
+      data: { subject: string; idToken: string; accessToken?: string },
+    ): Promise<ConsoleSession> {
       const now = clock.now();
       const session: ConsoleSession = {
         _id: randomBytes(24).toString('base64url'),
@@ -74,7 +78,13 @@ export function createConsoleSessions(model: ConsoleSessionModel, clock: Clock) 
       };
       await model.create(session);
       const cookie = cookieOf(name);
-      ctx.cookies.set(cookie.name, session._id, { httpOnly: true, sameSite: 'lax', signed: true, path: cookie.path, overwrite: true });
+      ctx.cookies.set(cookie.name, session._id, {
+        httpOnly: true,
+        sameSite: 'lax',
+        signed: true,
+        path: cookie.path,
+        overwrite: true,
+      });
       return session;
     },
 
@@ -83,15 +93,24 @@ export function createConsoleSessions(model: ConsoleSessionModel, clock: Clock) 
       const id = ctx.cookies.get(cookieOf(name).name, { signed: true });
       if (!id || !/^[A-Za-z0-9_-]{32}$/.test(id)) return null;
       const now = clock.now();
-      const session = await model.findOne({ _id: id, console: name, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } }).lean<ConsoleSession>();
+      const session = await model
+        .findOne({ _id: id, console: name, expiresAt: { $gt: now }, absoluteExpiresAt: { $gt: now } })
+        .lean<ConsoleSession>();
       if (!session) return null;
       const expiresAt = new Date(Math.min(now.getTime() + IDLE_MS, session.absoluteExpiresAt.getTime()));
       await model.updateOne({ _id: id }, { $set: { expiresAt } });
       return { ...session, expiresAt };
     },
 
-    async update(id: string, set: Partial<Pick<ConsoleSession, 'stepUpAt' | 'pending' | 'flash' | 'accessToken'>>, unset: Array<'pending' | 'flash' | 'stepUpAt'> = []): Promise<void> {
-      await model.updateOne({ _id: id }, { $set: set, ...(unset.length ? { $unset: Object.fromEntries(unset.map((k) => [k, 1])) } : {}) });
+    async update(
+      id: string,
+      set: Partial<Pick<ConsoleSession, 'stepUpAt' | 'pending' | 'flash' | 'accessToken'>>,
+      unset: Array<'pending' | 'flash' | 'stepUpAt'> = [],
+    ): Promise<void> {
+      await model.updateOne(
+        { _id: id },
+        { $set: set, ...(unset.length ? { $unset: Object.fromEntries(unset.map((k) => [k, 1])) } : {}) },
+      );
     },
 
     /** Takes the one-time message, if any. */

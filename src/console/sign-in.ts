@@ -2,8 +2,8 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
-import type { MessageKey } from '../i18n/index.js';
 import { renderPage } from '../http/render.js';
+import type { MessageKey } from '../i18n/index.js';
 import type { ConsoleLogin } from './relying-party.js';
 import type { ConsoleName } from './sessions.js';
 
@@ -38,12 +38,21 @@ export function registerConsoleSignIn(
       if (!(error instanceof AppError)) throw error;
       app.logger.info({ console: console.name, detail: error.detail }, 'console sign-in not completed');
       const t = ctx.state.t;
-      return renderPage(ctx, 'error', { message: t(error.key), reference: undefined, backUrl: `${base}/login`, backLabel: t(console.againLabel) }, error.status);
+      return renderPage(
+        ctx,
+        'error',
+        { message: t(error.key), reference: undefined, backUrl: `${base}/login`, backLabel: t(console.againLabel) },
+        error.status,
+      );
     }
     const subject = await console.accept(login);
     const sessions = app.consoles.sessions;
     await sessions.destroy(ctx, console.name, await sessions.load(ctx, console.name));
-    await sessions.create(ctx, console.name, { subject, idToken: login.idToken, ...(console.name === 'admin' ? { accessToken: login.accessToken } : {}) });
+    await sessions.create(ctx, console.name, {
+      subject,
+      idToken: login.idToken,
+      ...(console.name === 'admin' ? { accessToken: login.accessToken } : {}),
+    });
     ctx.status = 303;
     ctx.redirect(login.returnTo);
   });

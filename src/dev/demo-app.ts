@@ -33,15 +33,26 @@ pre{background:#1d1d1f;color:#f6f6f8;padding:1rem;border-radius:.375rem;overflow
 .note{color:#5f6368}</style></head><body>${body}</body></html>`;
 }
 
-export async function startDemoApp(options: { issuer: string; port: number; clientId: string; clientSecret: string }): Promise<{ url: string; server: Server }> {
+export async function startDemoApp(options: {
+  issuer: string;
+  port: number;
+  clientId: string;
+  clientSecret: string;
+}): Promise<{ url: string; server: Server }> {
   const url = `http://localhost:${options.port}`;
   const redirectUri = `${url}/callback`;
   const sessions = new Map<string, DemoSession>();
   let configuration: oidc.Configuration | undefined;
   const discover = async () => {
-    configuration ??= await oidc.discovery(new URL(options.issuer), options.clientId, undefined, oidc.ClientSecretBasic(options.clientSecret), {
-      execute: options.issuer.startsWith('http://') ? [oidc.allowInsecureRequests] : [],
-    });
+    configuration ??= await oidc.discovery(
+      new URL(options.issuer),
+      options.clientId,
+      undefined,
+      oidc.ClientSecretBasic(options.clientSecret),
+      {
+        execute: options.issuer.startsWith('http://') ? [oidc.allowInsecureRequests] : [],
+      },
+    );
     return configuration;
   };
 
@@ -53,21 +64,35 @@ export async function startDemoApp(options: { issuer: string; port: number; clie
     if (ctx.path === '/') {
       const session = sessionOf(ctx);
       ctx.body = session
-        ? page('Demo app', `<h1>Signed in / ログイン済み</h1>
+        ? page(
+            'Demo app',
+            `<h1>Signed in / ログイン済み</h1>
 <p><a class="button" href="/logout">Sign out / ログアウト</a> <a class="button" href="/login">Sign in again / 再ログイン</a></p>
 <h2>ID token claims / IDトークンのクレーム</h2><pre>${escapeHtml(JSON.stringify(session.claims, null, 2))}</pre>
 <h2>Userinfo response / UserInfoレスポンス</h2><pre>${escapeHtml(JSON.stringify(session.userinfo, null, 2))}</pre>
-<p class="note">Refresh token issued: ${session.refreshToken ? 'yes' : 'no'}</p>`)
-        : page('Demo app', `<h1>Demo relying app / デモアプリ</h1>
+<p class="note">Refresh token issued: ${session.refreshToken ? 'yes' : 'no'}</p>`,
+          )
+        : page(
+            'Demo app',
+            `<h1>Demo relying app / デモアプリ</h1>
 <p>This app signs you in through the JMB identity provider at <code>${escapeHtml(options.issuer)}</code>.</p>
 <p>JMB会員ログインを使ってこのアプリにログインします。</p>
-<p><a class="button" href="/login">Sign in / ログイン</a></p>`);
+<p><a class="button" href="/login">Sign in / ログイン</a></p>`,
+          );
       return;
     }
     if (ctx.path === '/login') {
       const config = await discover();
-      const pending: Pending = { verifier: oidc.randomPKCECodeVerifier(), state: oidc.randomState(), nonce: oidc.randomNonce() };
-      ctx.cookies.set('demo_pending', Buffer.from(JSON.stringify(pending)).toString('base64url'), { signed: true, httpOnly: true, sameSite: 'lax' });
+      const pending: Pending = {
+        verifier: oidc.randomPKCECodeVerifier(),
+        state: oidc.randomState(),
+        nonce: oidc.randomNonce(),
+      };
+      ctx.cookies.set('demo_pending', Buffer.from(JSON.stringify(pending)).toString('base64url'), {
+        signed: true,
+        httpOnly: true,
+        sameSite: 'lax',
+      });
       const target = oidc.buildAuthorizationUrl(config, {
         redirect_uri: redirectUri,
         scope: 'openid profile email phone membership offline_access',
@@ -100,13 +125,21 @@ export async function startDemoApp(options: { issuer: string; port: number; clie
         const claims = tokens.claims()!;
         const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
         const sid = randomBytes(16).toString('hex');
-        sessions.set(sid, { idToken: tokens.id_token!, claims: { ...claims }, userinfo: { ...userinfo }, refreshToken: tokens.refresh_token });
+        sessions.set(sid, {
+          idToken: tokens.id_token!,
+          claims: { ...claims },
+          userinfo: { ...userinfo },
+          refreshToken: tokens.refresh_token,
+        });
         ctx.cookies.set('demo_sid', sid, { signed: true, httpOnly: true, sameSite: 'lax' });
         ctx.redirect('/');
       } catch (error) {
         const e = error as { error?: string; error_description?: string; message: string };
         ctx.status = 400;
-        ctx.body = page('Demo app', `<h1>Sign-in did not complete</h1><pre>${escapeHtml(e.error ? `${e.error}: ${e.error_description ?? ''}` : e.message)}</pre><p><a href="/">Back</a></p>`);
+        ctx.body = page(
+          'Demo app',
+          `<h1>Sign-in did not complete</h1><pre>${escapeHtml(e.error ? `${e.error}: ${e.error_description ?? ''}` : e.message)}</pre><p><a href="/">Back</a></p>`,
+        );
       }
       return;
     }
@@ -116,7 +149,9 @@ export async function startDemoApp(options: { issuer: string; port: number; clie
       sessions.delete(ctx.cookies.get('demo_sid', { signed: true }) ?? '');
       ctx.cookies.set('demo_sid', null);
       if (!session) return ctx.redirect('/');
-      ctx.redirect(oidc.buildEndSessionUrl(config, { id_token_hint: session.idToken, post_logout_redirect_uri: `${url}/` }).href);
+      ctx.redirect(
+        oidc.buildEndSessionUrl(config, { id_token_hint: session.idToken, post_logout_redirect_uri: `${url}/` }).href,
+      );
       return;
     }
     ctx.status = 404;

@@ -1,4 +1,4 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,18 +24,34 @@ const JARS_DIR = join(JAVA_DIR, 'jars');
 export function ensureJavaServerJars(log: (line: string) => void = () => {}): void {
   if (existsSync(JARS_DIR) && readdirSync(JARS_DIR).some((f) => f.endsWith('.jar'))) return;
   log('Fetching the in-memory MongoDB-compatible server from Maven Central (first run only)...');
-  const result = spawnSync('mvn', ['-B', '-q', '-Dstyle.color=never', '-f', join(JAVA_DIR, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${JARS_DIR}`], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const result = spawnSync(
+    'mvn',
+    [
+      '-B',
+      '-q',
+      '-Dstyle.color=never',
+      '-f',
+      join(JAVA_DIR, 'pom.xml'),
+      'dependency:copy-dependencies',
+      `-DoutputDirectory=${JARS_DIR}`,
+    ],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
   if (result.error) throw new Error(`Cannot run Maven (mvn) to fetch the Java MongoDB server: ${result.error.message}`);
   if (result.status !== 0) throw new Error('Maven could not fetch the Java MongoDB server (see its output above)');
 }
 
 export async function startJavaMongo(log: (line: string) => void = () => {}): Promise<EmbeddedMongo> {
   ensureJavaServerJars(log);
-  const child: ChildProcess = spawn('java', ['-Xss1m', '-cp', join(JARS_DIR, '*'), join(JAVA_DIR, 'Launcher.java'), '0', '127.0.0.1'], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    'java',
+    ['-Xss1m', '-cp', join(JARS_DIR, '*'), join(JAVA_DIR, 'Launcher.java'), '0', '127.0.0.1'],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const port = await new Promise<number>((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const timer = setTimeout(() => reject(new Error('The Java MongoDB server did not start within 60 s')), 60_000);
@@ -89,7 +105,10 @@ async function startMongod(dbPath: string | undefined): Promise<EmbeddedMongo> {
   };
 }
 
-export async function startEmbeddedMongo(options: { dbPath?: string; log?: (line: string) => void }): Promise<EmbeddedMongo> {
+export async function startEmbeddedMongo(options: {
+  dbPath?: string;
+  log?: (line: string) => void;
+}): Promise<EmbeddedMongo> {
   const log = options.log ?? (() => {});
   try {
     return await startMongod(options.dbPath);

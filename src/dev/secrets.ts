@@ -15,7 +15,7 @@ export function loadOrCreateDevSecrets(dataDir: string): { secrets: Secrets; cre
   }
   mkdirSync(dataDir, { recursive: true });
   const secrets = generateSecrets();
-  writeFileSync(file, JSON.stringify(secrets, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return { secrets, created: true };
 }

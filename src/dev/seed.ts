@@ -19,7 +19,10 @@ export const DEMO_MEMBER = {
 
 export const DEMO_CLIENT_ID = 'demo-app';
 
-export async function seedDemoData(app: AppContext, demoAppUrl: string | undefined): Promise<{ clientSecret?: string | undefined }> {
+export async function seedDemoData(
+  app: AppContext,
+  demoAppUrl: string | undefined,
+): Promise<{ clientSecret?: string | undefined }> {
   if (!(await app.members.findByMembershipNumber(DEMO_MEMBER.membershipNumber))) {
     await app.members.create(DEMO_MEMBER);
   }

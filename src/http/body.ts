@@ -18,7 +18,10 @@ function body(options: Parameters<typeof bodyParser>[0]): Middleware {
     } catch (error) {
       const status = (error as { status?: number }).status;
       if (status === 413) throw error;
-      throw new AppError('error.badRequest', { status: status === 415 ? 415 : 400, detail: `unreadable request body: ${(error as Error).message}` });
+      throw new AppError('error.badRequest', {
+        status: status === 415 ? 415 : 400,
+        detail: `unreadable request body: ${(error as Error).message}`,
+      });
     }
     if (parsed) await next();
   };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
-import type { Logger } from '../log.js';
-import type { MessageKey } from '../i18n/index.js';
 import { AppError } from '../errors.js';
+import type { MessageKey } from '../i18n/index.js';
+import type { Logger } from '../log.js';
 import { renderPage } from './render.js';
 
 interface Described {
@@ -16,16 +16,25 @@ interface Described {
 /** Maps anything thrown to what the member or the API client may see. */
 function describe(error: unknown): Described {
   if (error instanceof AppError) {
-    return { status: error.status, key: error.key, params: error.params, oauthError: error.oauthError, expected: error.status < 500 };
+    return {
+      status: error.status,
+      key: error.key,
+      params: error.params,
+      oauthError: error.oauthError,
+      expected: error.status < 500,
+    };
   }
   const e = error as { status?: number; statusCode?: number; type?: string; name?: string; expose?: boolean };
   const status = e.status ?? e.statusCode ?? 500;
   // oidc-provider's interactionDetails: no interaction cookie, or the interaction expired.
-  if (e.name === 'SessionNotFound') return { status: 400, key: 'error.interactionExpired', oauthError: 'invalid_request', expected: true };
-  if (status === 413 || e.type === 'entity.too.large') return { status: 413, key: 'error.tooLarge', oauthError: 'invalid_request', expected: true };
+  if (e.name === 'SessionNotFound')
+    return { status: 400, key: 'error.interactionExpired', oauthError: 'invalid_request', expected: true };
+  if (status === 413 || e.type === 'entity.too.large')
+    return { status: 413, key: 'error.tooLarge', oauthError: 'invalid_request', expected: true };
   if (status === 404) return { status: 404, key: 'error.notFound', oauthError: 'not_found', expected: true };
   if (status === 429) return { status: 429, key: 'error.rateLimited', oauthError: 'slow_down', expected: true };
-  if (status >= 400 && status < 500 && e.expose !== false) return { status, key: 'error.badRequest', oauthError: 'invalid_request', expected: true };
+  if (status >= 400 && status < 500 && e.expose !== false)
+    return { status, key: 'error.badRequest', oauthError: 'invalid_request', expected: true };
   return { status: 500, key: 'error.generic', oauthError: 'server_error', expected: false };
 }
 
@@ -45,7 +54,15 @@ export function errorHandler(logger: Logger): Middleware {
       const described = describe(error);
       const reference = described.expected ? undefined : randomUUID();
       if (described.expected) {
-        logger.info({ path: loggablePath(ctx.path), status: described.status, key: described.key, detail: (error as Error).message }, 'request refused');
+        logger.info(
+          {
+            path: loggablePath(ctx.path),
+            status: described.status,
+            key: described.key,
+            detail: (error as Error).message,
+          },
+          'request refused',
+        );
       } else {
         logger.error({ err: error, path: loggablePath(ctx.path), reference }, 'unhandled error');
       }
@@ -56,7 +73,12 @@ export function errorHandler(logger: Logger): Middleware {
         ctx.body = { error: described.oauthError, error_description: message };
         return;
       }
-      await renderPage(ctx, 'error', { message, reference, backUrl: '/', backLabel: ctx.state.t('common.home') }, described.status);
+      await renderPage(
+        ctx,
+        'error',
+        { message, reference, backUrl: '/', backLabel: ctx.state.t('common.home') },
+        described.status,
+      );
     }
   };
 }

@@ -1,16 +1,19 @@
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
-import type { Context, Middleware } from 'koa';
+import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
-import { formatJst } from '../i18n/index.js';
 import { AppError } from '../errors.js';
+import { formatJst } from '../i18n/index.js';
 
 /**
  * The JSON edge of the passkey ceremonies: bodies are validated before they reach the library,
  * errors are OAuth-style JSON with a localised description, CSRF comes in a header.
  */
 
-const b64url = z.string().regex(/^[A-Za-z0-9_-]*$/).max(16_384);
+const b64url = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]*$/)
+  .max(16_384);
 
 /** A PublicKeyCredential as @simplewebauthn/browser sends it, with the ceremony's own response. */
 const credential = <T extends z.ZodRawShape>(response: T) =>
@@ -25,7 +28,11 @@ const credential = <T extends z.ZodRawShape>(response: T) =>
     }),
   });
 
-const authenticationSchema = credential({ authenticatorData: b64url, signature: b64url, userHandle: b64url.optional() });
+const authenticationSchema = credential({
+  authenticatorData: b64url,
+  signature: b64url,
+  userHandle: b64url.optional(),
+});
 
 const registrationSchema = credential({
   attestationObject: b64url,
@@ -61,5 +68,6 @@ export function jsonOk(ctx: Context, body: unknown): void {
 
 /** "Passkey (22 Nov 2026)" in the page's language, for authenticators the table does not know. */
 export function defaultPasskeyName(ctx: Context, clock: Clock): (aaguid: string) => string {
-  return () => ctx.state.t('passkey.defaultName', { date: formatJst(ctx.state.locale, clock.now(), { dateStyle: 'medium' }) });
+  return () =>
+    ctx.state.t('passkey.defaultName', { date: formatJst(ctx.state.locale, clock.now(), { dateStyle: 'medium' }) });
 }

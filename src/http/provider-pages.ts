@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { renderPage, setLocale } from './render.js';
 import { LANG_COOKIE, negotiateLocale } from '../i18n/index.js';
+import { renderPage, setLocale } from './render.js';
 
 /**
  * oidc-provider's own pages (errors it cannot redirect, RP-initiated logout) rendered with our
@@ -20,18 +20,29 @@ function localise(ctx: KoaContextWithOIDC): void {
   );
 }
 
-export async function renderError(ctx: KoaContextWithOIDC, out: { error: string; error_description?: string }, error: Error): Promise<void> {
+export async function renderError(
+  ctx: KoaContextWithOIDC,
+  out: { error: string; error_description?: string },
+  error: Error,
+): Promise<void> {
   localise(ctx);
   const t = (ctx as unknown as Context).state.t;
-  const expired = error.name === 'SessionNotFound' || error.name === 'InvalidRequest' && /interaction/i.test(out.error_description ?? '');
+  const expired =
+    error.name === 'SessionNotFound' ||
+    (error.name === 'InvalidRequest' && /interaction/i.test(out.error_description ?? ''));
   const message = expired ? t('error.interactionExpired') : t('error.oauth', { code: out.error });
-  await renderPage(ctx as unknown as Context, 'error', {
-    message,
-    detail: expired ? undefined : out.error_description,
-    reference: undefined,
-    backUrl: '/',
-    backLabel: t('common.home'),
-  }, ctx.status);
+  await renderPage(
+    ctx as unknown as Context,
+    'error',
+    {
+      message,
+      detail: expired ? undefined : out.error_description,
+      reference: undefined,
+      backUrl: '/',
+      backLabel: t('common.home'),
+    },
+    ctx.status,
+  );
 }
 
 export async function logoutSource(ctx: KoaContextWithOIDC, form: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Context, Middleware } from 'koa';
 import views from 'koa-views';
-import { LANG_COOKIE, negotiateLocale, translator, type Locale } from '../i18n/index.js';
+import { LANG_COOKIE, type Locale, negotiateLocale, translator } from '../i18n/index.js';
 import { formatPhone } from '../members/phone.js';
 import { viewsDir } from '../paths.js';
 import { contentSecurityPolicy } from './security-headers.js';
@@ -23,7 +23,10 @@ export function pages(options: { cache: boolean }): Middleware[] {
   return [
     views(viewsDir, { extension: 'ejs', options: { cache: options.cache } }) as unknown as Middleware,
     async (ctx, next) => {
-      setLocale(ctx, negotiateLocale({ cookie: ctx.cookies.get(LANG_COOKIE), acceptLanguage: ctx.get('accept-language') }));
+      setLocale(
+        ctx,
+        negotiateLocale({ cookie: ctx.cookies.get(LANG_COOKIE), acceptLanguage: ctx.get('accept-language') }),
+      );
       ctx.state.returnTo = ctx.method === 'GET' ? ctx.originalUrl : '/';
       await next();
     },
@@ -36,11 +39,22 @@ export function setLocale(ctx: Context, locale: Locale): void {
 }
 
 /** Renders one of our templates with the headers every page of ours carries. */
-export async function renderPage(ctx: Context, view: string, locals: Record<string, unknown> = {}, status = 200): Promise<void> {
+export async function renderPage(
+  ctx: Context,
+  view: string,
+  locals: Record<string, unknown> = {},
+  status = 200,
+): Promise<void> {
   ctx.set('Content-Security-Policy', contentSecurityPolicy(ctx.state.cspNonce));
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Content-Language', ctx.state.locale);
-  await ctx.render(view, { error: undefined, notice: undefined, formatPhone, countryName: (code: string) => countryName(ctx.state.locale, code), ...locals });
+  await ctx.render(view, {
+    error: undefined,
+    notice: undefined,
+    formatPhone,
+    countryName: (code: string) => countryName(ctx.state.locale, code),
+    ...locals,
+  });
   ctx.status = status;
 }
 

@@ -31,7 +31,11 @@ describe('language negotiation', () => {
 describe('the test browser', () => {
   it('refuses any page that shows a placeholder unfilled', async () => {
     const { assertNoUnfilledPlaceholder } = await import('../../test/support/browser.js');
-    expect(() => assertNoUnfilledPlaceholder('/x', translator('en')('passkey.register.expired', { minutes: 10 }))).not.toThrow();
-    expect(() => assertNoUnfilledPlaceholder('/x', 'More than {minutes} minutes have passed')).toThrow(/unfilled message placeholder \{minutes\}/);
+    expect(() =>
+      assertNoUnfilledPlaceholder('/x', translator('en')('passkey.register.expired', { minutes: 10 })),
+    ).not.toThrow();
+    expect(() => assertNoUnfilledPlaceholder('/x', 'More than {minutes} minutes have passed')).toThrow(
+      /unfilled message placeholder \{minutes\}/,
+    );
   });
 });

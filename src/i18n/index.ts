@@ -12,7 +12,9 @@ export const DEFAULT_LOCALE: Locale = 'ja';
 export const LANG_COOKIE = 'lang';
 
 /** The {placeholders} of a message, read from its English text by the type checker. */
-type Placeholders<S extends string> = S extends `${string}{${infer Name}}${infer Rest}` ? Name | Placeholders<Rest> : never;
+type Placeholders<S extends string> = S extends `${string}{${infer Name}}${infer Rest}`
+  ? Name | Placeholders<Rest>
+  : never;
 export type MessageParams<K extends MessageKey> = Record<Placeholders<(typeof en)[K]>, string | number>;
 /**
  * A message with placeholders cannot be asked for without their values (so a page never shows
@@ -66,7 +68,11 @@ function parseAcceptLanguage(header: string): string[] {
  * then the browser's Accept-Language. The cookie ranks first so that the switcher works even on
  * pages of an app that always sends ui_locales.
  */
-export function negotiateLocale(input: { cookie?: string | undefined; uiLocales?: string | undefined; acceptLanguage?: string | undefined }): Locale {
+export function negotiateLocale(input: {
+  cookie?: string | undefined;
+  uiLocales?: string | undefined;
+  acceptLanguage?: string | undefined;
+}): Locale {
   if (isLocale(input.cookie)) return input.cookie;
   if (input.uiLocales) {
     const fromHint = firstSupported(input.uiLocales.split(/\s+/));
@@ -80,6 +86,12 @@ export function negotiateLocale(input: { cookie?: string | undefined; uiLocales?
 }
 
 /** A date as members read it: in their language, in Japan time (the programme's home zone). */
-export function formatJst(locale: Locale, date: Date, style: Pick<Intl.DateTimeFormatOptions, 'dateStyle' | 'timeStyle'>): string {
-  return new Intl.DateTimeFormat(locale === 'ja' ? 'ja-JP' : 'en-GB', { ...style, timeZone: 'Asia/Tokyo' }).format(date);
+export function formatJst(
+  locale: Locale,
+  date: Date,
+  style: Pick<Intl.DateTimeFormatOptions, 'dateStyle' | 'timeStyle'>,
+): string {
+  return new Intl.DateTimeFormat(locale === 'ja' ? 'ja-JP' : 'en-GB', { ...style, timeZone: 'Asia/Tokyo' }).format(
+    date,
+  );
 }

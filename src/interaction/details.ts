@@ -18,9 +18,13 @@ export async function loadInteraction(ctx: Context, provider: Provider): Promise
   const uid = String(ctx.params.uid ?? '');
   if (!UID.test(uid)) throw new AppError('error.interactionExpired', { detail: 'malformed interaction uid' });
   const interaction = await provider.interactionDetails(ctx.req, ctx.res);
-  if (interaction.uid !== uid) throw new AppError('error.interactionExpired', { detail: 'interaction uid does not match its cookie' });
+  if (interaction.uid !== uid)
+    throw new AppError('error.interactionExpired', { detail: 'interaction uid does not match its cookie' });
   const uiLocales = typeof interaction.params.ui_locales === 'string' ? interaction.params.ui_locales : undefined;
-  setLocale(ctx, negotiateLocale({ cookie: ctx.cookies.get(LANG_COOKIE), uiLocales, acceptLanguage: ctx.get('accept-language') }));
+  setLocale(
+    ctx,
+    negotiateLocale({ cookie: ctx.cookies.get(LANG_COOKIE), uiLocales, acceptLanguage: ctx.get('accept-language') }),
+  );
   ctx.state.returnTo = `/interaction/${uid}`;
   return interaction;
 }

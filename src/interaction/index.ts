@@ -6,7 +6,7 @@ import { formBody, jsonBody } from '../http/body.js';
 import { verifyCsrf } from '../http/csrf.js';
 import { jsonError } from '../http/passkey-ceremony.js';
 import { loadInteraction } from './details.js';
-import { finishWithError, seeOther, signInState, type SignInState, type Step, type StepRoute } from './step.js';
+import { finishWithError, type SignInState, type Step, type StepRoute, seeOther, signInState } from './step.js';
 import { nextStep, STEPS, stepAllowed } from './steps.js';
 
 /**
@@ -23,34 +23,44 @@ export function registerInteractionRoutes(router: Router, app: AppContext): void
 
   // The interaction is loaded before the body is read, so that even "too large" is answered in
   // the language of the relying app's request. JSON routes answer errors in JSON.
-  const run = (step: Step | 'any', handler: Handler, options: { json?: boolean } = {}) => async (ctx: Context) => {
-    if (options.json) ctx.state.api = true;
-    const interaction = await loadInteraction(ctx, app.provider);
-    const state = await signInState(app, interaction);
-    if (step !== 'any' && !stepAllowed(step, nextStep(state))) {
-      const detail = `${ctx.method} ${step.name} request while the interaction is at ${nextStep(state)?.name ?? 'resume'}`;
-      if (options.json) return jsonError(ctx, 400, ctx.state.t('error.interactionExpired'));
-      throw new AppError('error.interactionExpired', { detail });
-    }
-    if (ctx.method === 'POST') {
-      await (options.json ? parseJson : parseForm)(ctx, async () => {});
-      const token = options.json ? ctx.get('x-csrf-token') : (ctx.request.body as { _csrf?: unknown } | undefined)?._csrf;
-      verifyCsrf(ctx, interaction.uid, token);
-    }
-    await handler(ctx, app, state);
-  };
+  const run =
+    (step: Step | 'any', handler: Handler, options: { json?: boolean } = {}) =>
+    async (ctx: Context) => {
+      if (options.json) ctx.state.api = true;
+      const interaction = await loadInteraction(ctx, app.provider);
+      const state = await signInState(app, interaction);
+      if (step !== 'any' && !stepAllowed(step, nextStep(state))) {
+        const detail = `${ctx.method} ${step.name} request while the interaction is at ${nextStep(state)?.name ?? 'resume'}`;
+        if (options.json) return jsonError(ctx, 400, ctx.state.t('error.interactionExpired'));
+        throw new AppError('error.interactionExpired', { detail });
+      }
+      if (ctx.method === 'POST') {
+        await (options.json ? parseJson : parseForm)(ctx, async () => {});
+        const token = options.json
+          ? ctx.get('x-csrf-token')
+          : (ctx.request.body as { _csrf?: unknown } | undefined)?._csrf;
+        verifyCsrf(ctx, interaction.uid, token);
+      }
+      await handler(ctx, app, state);
+    };
 
-  router.get('/interaction/:uid', run('any', async (ctx, _app, state) => {
-    const step = nextStep(state);
-    // The login is saved and nothing optional follows: back to oidc-provider.
-    if (!step) return seeOther(ctx, state.interaction.returnTo);
-    await step.show(ctx, app, state);
-  }));
+  router.get(
+    '/interaction/:uid',
+    run('any', async (ctx, _app, state) => {
+      const step = nextStep(state);
+      // The login is saved and nothing optional follows: back to oidc-provider.
+      if (!step) return seeOther(ctx, state.interaction.returnTo);
+      await step.show(ctx, app, state);
+    }),
+  );
 
   // "Cancel" / "Do not allow" at any step: the relying app receives access_denied.
-  router.post('/interaction/:uid/abort', run('any', async (ctx) => {
-    seeOther(ctx, await finishWithError(ctx, app, 'access_denied', 'The member cancelled the sign-in.'));
-  }));
+  router.post(
+    '/interaction/:uid/abort',
+    run('any', async (ctx) => {
+      seeOther(ctx, await finishWithError(ctx, app, 'access_denied', 'The member cancelled the sign-in.'));
+    }),
+  );
 
   for (const step of STEPS) {
     for (const route of step.routes as StepRoute[]) {

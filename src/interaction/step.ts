@@ -1,14 +1,14 @@
 import type { Context } from 'koa';
 import type { Client, Interaction } from 'oidc-provider';
-import { ACR, acrRequirement, chooseAcr, satisfies, type AcrRequirement } from '../assurance/acr.js';
+import { ACR, type AcrRequirement, acrRequirement, chooseAcr, satisfies } from '../assurance/acr.js';
+import { type CodeFlow, codeFlow, memberDestination } from '../code-flow/flow.js';
 import type { AppContext } from '../context.js';
-import { codeFlow, memberDestination, type CodeFlow } from '../code-flow/flow.js';
 import { AppError } from '../errors.js';
 import { csrfToken } from '../http/csrf.js';
 import type { Member } from '../members/model.js';
-import type { OtpPurpose } from '../otp/model.js';
 import { minAcrOf } from '../oidc/client-metadata.js';
 import { ACR_CHECK } from '../oidc/policy.js';
+import type { OtpPurpose } from '../otp/model.js';
 import { clientName } from './details.js';
 
 /**
@@ -78,10 +78,14 @@ export function readInteraction(interaction: Interaction, client: Client | undef
   const requirement = acrRequirement(interaction.params as Record<string, unknown>, minAcrOf(client));
   const session = interaction.session as { accountId?: string; amr?: string[] } | undefined;
   const saved = interaction.result as { login?: { accountId: string; amr?: string[] }; offer?: LoginOffer } | undefined;
-  const pending = saved?.login ? { accountId: saved.login.accountId, amr: saved.login.amr ?? [], offer: saved.offer } : undefined;
+  const pending = saved?.login
+    ? { accountId: saved.login.accountId, amr: saved.login.amr ?? [], offer: saved.offer }
+    : undefined;
   const newLogin = !session?.accountId || interaction.prompt.reasons.some((reason) => reason !== ACR_CHECK);
   const amr = session?.amr ?? [];
-  const missing = newLogin ? undefined : (requirement.required.find((value) => !satisfies(value, amr)) ?? requirement.anyOf[0]);
+  const missing = newLogin
+    ? undefined
+    : (requirement.required.find((value) => !satisfies(value, amr)) ?? requirement.anyOf[0]);
   return { interaction, client, prompt: interaction.prompt.name, pending, newLogin, requirement, amr, missing };
 }
 
@@ -107,7 +111,8 @@ export function firstLevel(state: SignInState): string | undefined {
 /** The active member this step is for; anything else means the interaction is no longer usable. */
 export async function activeMember(state: SignInState): Promise<Member> {
   const member = await state.member();
-  if (!member || member.status !== 'active') throw new AppError('error.interactionExpired', { detail: 'sign-in step without an active member' });
+  if (member?.status !== 'active')
+    throw new AppError('error.interactionExpired', { detail: 'sign-in step without an active member' });
   return member;
 }
 
@@ -122,7 +127,9 @@ export function acrFor(state: SignInState, amr: readonly string[]): string {
 /** RFC 8176: a one-time password adds otp (plus sms by text message), and mfa on top of another factor. */
 export function amrWithCode(previous: readonly string[], channel: 'sms' | 'email'): string[] {
   const primary = previous.filter((method) => method !== 'otp' && method !== 'sms' && method !== 'mfa');
-  return [...new Set([...primary, 'otp', ...(channel === 'sms' ? ['sms'] : []), ...(primary.length > 0 ? ['mfa'] : [])])];
+  return [
+    ...new Set([...primary, 'otp', ...(channel === 'sms' ? ['sms'] : []), ...(primary.length > 0 ? ['mfa'] : [])]),
+  ];
 }
 
 /**
@@ -130,7 +137,12 @@ export function amrWithCode(previous: readonly string[], channel: 'sms' | 'email
  * interaction and gives the URL to send the browser to: back to oidc-provider, or, with an
  * offer, to the optional step that comes first.
  */
-export async function finishLogin(ctx: Context, app: AppContext, state: SignInState, login: { accountId: string; amr: string[]; offer?: LoginOffer | undefined }): Promise<string> {
+export async function finishLogin(
+  ctx: Context,
+  app: AppContext,
+  state: SignInState,
+  login: { accountId: string; amr: string[]; offer?: LoginOffer | undefined },
+): Promise<string> {
   const resume = await app.provider.interactionResult(
     ctx.req,
     ctx.res,
@@ -146,7 +158,12 @@ export async function finishLogin(ctx: Context, app: AppContext, state: SignInSt
 
 /** Ends the interaction with an OAuth error for the relying app (RFC 6749 4.1.2.1). */
 export function finishWithError(ctx: Context, app: AppContext, error: string, description: string): Promise<string> {
-  return app.provider.interactionResult(ctx.req, ctx.res, { error, error_description: description }, { mergeWithLastSubmission: false });
+  return app.provider.interactionResult(
+    ctx.req,
+    ctx.res,
+    { error, error_description: description },
+    { mergeWithLastSubmission: false },
+  );
 }
 
 /** Post, redirect, get. */
@@ -160,7 +177,11 @@ export const isPasskeyLevel = (acr: string | undefined) => acr === ACR.passkey;
 /** What every step's page shows: the interaction, its CSRF token and the app's name. */
 export function pageBasics(ctx: Context, state: SignInState): { uid: string; csrf: string; clientName: string } {
   const uid = state.interaction.uid;
-  return { uid, csrf: csrfToken(ctx, uid), clientName: clientName(ctx, state.client, state.interaction.params.client_id) };
+  return {
+    uid,
+    csrf: csrfToken(ctx, uid),
+    clientName: clientName(ctx, state.client, state.interaction.params.client_id),
+  };
 }
 
 /**
@@ -171,7 +192,15 @@ export async function interactionCodeFlow(
   ctx: Context,
   app: AppContext,
   state: SignInState,
-  flow: { purpose: Extract<OtpPurpose, 'step-up' | 'passkey-registration'>; heading: string; intro: string; path: string; send: string; verify: string; cancel?: boolean },
+  flow: {
+    purpose: Extract<OtpPurpose, 'step-up' | 'passkey-registration'>;
+    heading: string;
+    intro: string;
+    path: string;
+    send: string;
+    verify: string;
+    cancel?: boolean;
+  },
 ): Promise<CodeFlow> {
   const member = await activeMember(state);
   const { uid, csrf } = pageBasics(ctx, state);
@@ -188,7 +217,9 @@ export async function interactionCodeFlow(
       sendAction: base + flow.send,
       verifyAction: base + flow.verify,
       // A cancel that ends the sign-in, or a link past an optional step.
-      ...(flow.cancel ? { cancel: { action: `${base}/abort`, label: ctx.state.t('common.cancel') } } : { skip: { continueUrl: state.interaction.returnTo } }),
+      ...(flow.cancel
+        ? { cancel: { action: `${base}/abort`, label: ctx.state.t('common.cancel') } }
+        : { skip: { continueUrl: state.interaction.returnTo } }),
     },
     afterSend: base + flow.path,
   });

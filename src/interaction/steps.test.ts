@@ -20,12 +20,22 @@ interface Situation {
 function state(situation: Situation): SignInState {
   const interaction = {
     uid: 'uid-1',
-    prompt: { name: situation.prompt ?? 'login', reasons: situation.reasons ?? (situation.session ? [ACR_CHECK] : ['no_session']), details: {} },
-    params: { client_id: situation.clientId ?? 'app', ...(situation.acrValues ? { acr_values: situation.acrValues } : {}) },
+    prompt: {
+      name: situation.prompt ?? 'login',
+      reasons: situation.reasons ?? (situation.session ? [ACR_CHECK] : ['no_session']),
+      details: {},
+    },
+    params: {
+      client_id: situation.clientId ?? 'app',
+      ...(situation.acrValues ? { acr_values: situation.acrValues } : {}),
+    },
     session: situation.session,
     result: situation.result,
   } as unknown as Interaction;
-  const client = { clientId: situation.clientId ?? 'app', ...(situation.minAcr ? { min_acr: situation.minAcr } : {}) } as unknown as Client;
+  const client = {
+    clientId: situation.clientId ?? 'app',
+    ...(situation.minAcr ? { min_acr: situation.minAcr } : {}),
+  } as unknown as Client;
   return { ...readInteraction(interaction, client), member: async () => null };
 }
 
@@ -37,14 +47,30 @@ describe('the next sign-in step', () => {
     ['a new login', {}, 'password'],
     ['a new login for an app that prefers passkeys', { acrValues: `${ACR.passkey} ${ACR.otp}` }, 'passkey'],
     ['a new login for an app whose minimum is a passkey', { minAcr: ACR.passkey, acrValues: ACR.otp }, 'passkey'],
-    ['a new login for an app that asks for the OTP level (the password comes first)', { acrValues: ACR.otp }, 'password'],
+    [
+      'a new login for an app that asks for the OTP level (the password comes first)',
+      { acrValues: ACR.otp },
+      'password',
+    ],
     ['a password session asked for the OTP level', { session: session(['pwd']), acrValues: ACR.otp }, 'otp'],
     ['a password session whose app requires a passkey', { session: session(['pwd']), minAcr: ACR.passkey }, 'passkey'],
-    ['the app’s minimum before its preference', { session: session(['pwd']), minAcr: ACR.otp, acrValues: ACR.passkey }, 'otp'],
-    ['a session that must sign in again (prompt=login)', { session: session(['pwd', 'otp']), reasons: ['login_prompt'] }, 'password'],
+    [
+      'the app’s minimum before its preference',
+      { session: session(['pwd']), minAcr: ACR.otp, acrValues: ACR.passkey },
+      'otp',
+    ],
+    [
+      'a session that must sign in again (prompt=login)',
+      { session: session(['pwd', 'otp']), reasons: ['login_prompt'] },
+      'password',
+    ],
     ['the admin console', { clientId: INTERNAL_CLIENT_IDS.admin, minAcr: ACR.passkey }, 'admin'],
     ['consent', { prompt: 'consent', session: session(['pwd']) }, 'consent'],
-    ['a login from another device, with its offer', { result: { login: { accountId: 'm1', amr: ['swk', 'user', 'mfa'] }, offer: 'passkey' } }, 'passkey-offer'],
+    [
+      'a login from another device, with its offer',
+      { result: { login: { accountId: 'm1', amr: ['swk', 'user', 'mfa'] }, offer: 'passkey' } },
+      'passkey-offer',
+    ],
     ['a finished login waiting to resume', { result: { login: { accountId: 'm1', amr: ['pwd'] } } }, undefined],
   ])('%s', (_name, situation, expected) => {
     expect(stepFor(situation)).toBe(expected);

@@ -1,9 +1,9 @@
-import type { Step, SignInState } from './step.js';
+import type { SignInState, Step } from './step.js';
 import { adminStep } from './steps/admin.js';
 import { consentStep } from './steps/consent.js';
 import { otpStep } from './steps/otp.js';
-import { passkeyOfferStep } from './steps/passkey-offer.js';
 import { passkeyStep } from './steps/passkey.js';
+import { passkeyOfferStep } from './steps/passkey-offer.js';
 import { passwordStep } from './steps/password.js';
 import { unavailableStep } from './steps/unavailable.js';
 

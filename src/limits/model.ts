@@ -1,4 +1,4 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { type Connection, type Model, Schema } from 'mongoose';
 
 /** A fixed-window counter; the key names what is counted and for whom (an HMAC, never in clear). */
 interface Counter {
@@ -24,4 +24,3 @@ export type RateLimitModel = Model<Counter>;
 export function createRateLimitModel(connection: Connection): RateLimitModel {
   return connection.model<Counter>('RateLimit', counterSchema);
 }
-

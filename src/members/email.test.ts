@@ -14,21 +14,24 @@ describe('e-mail address rules (seed page 003, conditions 1 to 3)', () => {
     expect(checkEmail(address).problems).toEqual(problems);
   });
 
-  it.each([
-    "o'brien+jmb@example.co.jp",
-    'a.b.c@mail.example.com',
-    "!#$%&'*+-/=?^_{|}~@example.jp",
-    'TARO@EXAMPLE.JP',
-  ])('accepts %s', (address) => {
-    expect(checkEmail(address).problems).toEqual([]);
-  });
-
-  it.each(['plainaddress', '@example.jp', 'taro@', 'taro@localhost', 'taro@-example.jp', 'taro@example.j', 'taro@exa mple.jp'])(
-    'calls %s malformed',
+  it.each(["o'brien+jmb@example.co.jp", 'a.b.c@mail.example.com', "!#$%&'*+-/=?^_{|}~@example.jp", 'TARO@EXAMPLE.JP'])(
+    'accepts %s',
     (address) => {
-      expect(checkEmail(address).problems).toEqual(['email.malformed']);
+      expect(checkEmail(address).problems).toEqual([]);
     },
   );
+
+  it.each([
+    'plainaddress',
+    '@example.jp',
+    'taro@',
+    'taro@localhost',
+    'taro@-example.jp',
+    'taro@example.j',
+    'taro@exa mple.jp',
+  ])('calls %s malformed', (address) => {
+    expect(checkEmail(address).problems).toEqual(['email.malformed']);
+  });
 
   it('normalises full-width input and case', () => {
     expect(checkEmail(' ＴＡＲＯ＠ｅｘａｍｐｌｅ．ｊｐ ').address).toBe('taro@example.jp');

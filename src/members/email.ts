@@ -6,7 +6,11 @@
  *   2. the local part has consecutive periods
  *   3. the local part has characters other than letters, digits and . ! # $ % & ' * + - / = ? ^ _ { | } ~
  */
-export type EmailProblem = 'email.periodAtEdge' | 'email.consecutivePeriods' | 'email.forbiddenCharacters' | 'email.malformed';
+export type EmailProblem =
+  | 'email.periodAtEdge'
+  | 'email.consecutivePeriods'
+  | 'email.forbiddenCharacters'
+  | 'email.malformed';
 
 const LOCAL_ALLOWED = /^[A-Za-z0-9.!#$%&'*+\-/=?^_{|}~]+$/;
 const DOMAIN_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
@@ -32,7 +36,8 @@ export function checkEmail(input: string): EmailCheck {
   if (local.includes('..')) problems.push('email.consecutivePeriods');
   if (!LOCAL_ALLOWED.test(local)) problems.push('email.forbiddenCharacters');
   const labels = domain.split('.');
-  const domainOk = labels.length >= 2 && labels.every((l) => DOMAIN_LABEL.test(l)) && /^[a-z]{2,63}$/.test(labels.at(-1)!);
+  const domainOk =
+    labels.length >= 2 && labels.every((l) => DOMAIN_LABEL.test(l)) && /^[a-z]{2,63}$/.test(labels.at(-1)!);
   if ((!domainOk || local.length > 64) && problems.length === 0) problems.push('email.malformed');
   return { address, problems };
 }

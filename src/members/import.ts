@@ -1,7 +1,7 @@
 import { translator } from '../i18n/index.js';
-import type { MemberModel } from './model.js';
 import { checkEmail } from './email.js';
 import { isValidMembershipNumber, normaliseMembershipNumber } from './membership-number.js';
+import type { MemberModel } from './model.js';
 import { parsePasswordHash } from './password.js';
 import { normalisePhone } from './phone.js';
 
@@ -89,23 +89,37 @@ export function validateRows(text: string): { rows: Row[]; problems: ImportProbl
   const [header, ...data] = parseCsv(text);
   if (!header) return { rows: [], problems: [{ line: 1, field: 'file', message: 'is empty' }] };
   const columns = header.fields.map((f) => f.trim().toLowerCase());
-  for (const column of REQUIRED) if (!columns.includes(column)) problems.push({ line: header.line, field: column, message: 'column is missing from the header' });
-  for (const column of columns) if (!REQUIRED.includes(column) && !OPTIONAL.includes(column)) problems.push({ line: header.line, field: column, message: 'is not a known column' });
+  for (const column of REQUIRED)
+    if (!columns.includes(column))
+      problems.push({ line: header.line, field: column, message: 'column is missing from the header' });
+  for (const column of columns)
+    if (!REQUIRED.includes(column) && !OPTIONAL.includes(column))
+      problems.push({ line: header.line, field: column, message: 'is not a known column' });
   if (problems.length) return { rows: [], problems };
 
   const rows: Row[] = [];
-  const seen = { number: new Map<string, number>(), email: new Map<string, number>(), phone: new Map<string, number>() };
+  const seen = {
+    number: new Map<string, number>(),
+    email: new Map<string, number>(),
+    phone: new Map<string, number>(),
+  };
   for (const { line, fields } of data) {
     const value = (column: string) => (fields[columns.indexOf(column)] ?? '').trim();
     const problem = (field: string, message: string) => problems.push({ line, field, message });
     if (fields.length !== columns.length) {
-      const hint = fields.some((f) => f.startsWith('$argon2')) ? ' (an Argon2id hash has commas: put it in double quotes)' : '';
+      const hint = fields.some((f) => f.startsWith('$argon2'))
+        ? ' (an Argon2id hash has commas: put it in double quotes)'
+        : '';
       problem('row', `has ${fields.length} fields, the header has ${columns.length}${hint}`);
       continue;
     }
     const membershipNumber = normaliseMembershipNumber(value('membership_number'));
-    if (!isValidMembershipNumber(membershipNumber)) problem('membership_number', 'must be 9 digits whose last is the check digit');
-    for (const [column, max] of [['family_name', 100], ['given_name', 100]] as const) {
+    if (!isValidMembershipNumber(membershipNumber))
+      problem('membership_number', 'must be 9 digits whose last is the check digit');
+    for (const [column, max] of [
+      ['family_name', 100],
+      ['given_name', 100],
+    ] as const) {
       if (!value(column)) problem(column, 'is required');
       else if (value(column).length > max) problem(column, `is longer than ${max} characters`);
     }
@@ -130,30 +144,59 @@ export function validateRows(text: string): { rows: Row[]; problems: ImportProbl
     const locale = (value('locale') || 'ja') as 'ja' | 'en';
     if (locale !== 'ja' && locale !== 'en') problem('locale', 'must be ja or en');
     const passwordHash = value('password_hash') || undefined;
-    if (passwordHash && !parsePasswordHash(passwordHash)) problem('password_hash', 'must be an Argon2id hash ($argon2id$v=19$m=…,t=…,p=…$salt$hash) or a scrypt$… hash as this provider writes them');
-    for (const [key, v] of [['number', membershipNumber], ['email', email], ['phone', phone]] as const) {
+    if (passwordHash && !parsePasswordHash(passwordHash))
+      problem(
+        'password_hash',
+        'must be an Argon2id hash ($argon2id$v=19$m=…,t=…,p=…$salt$hash) or a scrypt$… hash as this provider writes them',
+      );
+    for (const [key, v] of [
+      ['number', membershipNumber],
+      ['email', email],
+      ['phone', phone],
+    ] as const) {
       if (!v) continue;
       const earlier = seen[key].get(v);
       if (earlier) problem(key === 'number' ? 'membership_number' : key, `is also on line ${earlier}`);
       else seen[key].set(v, line);
     }
-    rows.push({ line, membershipNumber, familyName: value('family_name'), givenName: value('given_name'), countryOfResidence: country, email, phone, notificationChannel: notification, locale, passwordHash });
+    rows.push({
+      line,
+      membershipNumber,
+      familyName: value('family_name'),
+      givenName: value('given_name'),
+      countryOfResidence: country,
+      email,
+      phone,
+      notificationChannel: notification,
+      locale,
+      passwordHash,
+    });
   }
   return { rows, problems };
 }
 
-export async function importMembers(model: MemberModel, text: string): Promise<{ problems: ImportProblem[]; result?: ImportResult }> {
+export async function importMembers(
+  model: MemberModel,
+  text: string,
+): Promise<{ problems: ImportProblem[]; result?: ImportResult }> {
   const { rows, problems } = validateRows(text);
   if (problems.length) return { problems };
   // Conflicts with other members already in the database.
   const emails = rows.flatMap((r) => (r.email ? [r.email] : []));
   const phones = rows.flatMap((r) => (r.phone ? [r.phone] : []));
-  const others = await model.find({ $or: [{ email: { $in: emails } }, { phone: { $in: phones } }] }, { membershipNumber: 1, email: 1, phone: 1 }).lean();
+  const others = await model
+    .find(
+      { $or: [{ email: { $in: emails } }, { phone: { $in: phones } }] },
+      { membershipNumber: 1, email: 1, phone: 1 },
+    )
+    .lean();
   for (const row of rows) {
     for (const other of others) {
       if (other.membershipNumber === row.membershipNumber) continue;
-      if (row.email && other.email === row.email) problems.push({ line: row.line, field: 'email', message: `belongs to member ${other.membershipNumber}` });
-      if (row.phone && other.phone === row.phone) problems.push({ line: row.line, field: 'phone', message: `belongs to member ${other.membershipNumber}` });
+      if (row.email && other.email === row.email)
+        problems.push({ line: row.line, field: 'email', message: `belongs to member ${other.membershipNumber}` });
+      if (row.phone && other.phone === row.phone)
+        problems.push({ line: row.line, field: 'phone', message: `belongs to member ${other.membershipNumber}` });
     }
   }
   if (problems.length) return { problems };
@@ -178,14 +221,21 @@ export async function importMembers(model: MemberModel, text: string): Promise<{
       result.created += 1;
       continue;
     }
-    const changed = Object.entries(fields).some(([key, v]) => (existing as unknown as Record<string, unknown>)[key] !== v);
+    const changed = Object.entries(fields).some(
+      ([key, v]) => (existing as unknown as Record<string, unknown>)[key] !== v,
+    );
     if (!changed) {
       result.unchanged += 1;
       continue;
     }
-    const unset = Object.fromEntries(['email', 'phone'].filter((k) => fields[k as 'email'] === undefined).map((k) => [k, 1]));
+    const unset = Object.fromEntries(
+      ['email', 'phone'].filter((k) => fields[k as 'email'] === undefined).map((k) => [k, 1]),
+    );
     const set = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-    await model.updateOne({ _id: existing._id }, { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) });
+    await model.updateOne(
+      { _id: existing._id },
+      { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) },
+    );
     result.updated += 1;
   }
   return { problems, result };

@@ -1,18 +1,31 @@
 import { z } from 'zod';
-import { displayName } from '../text.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { duplicateKeyField, isDuplicateKey } from '../db/errors.js';
 import { AppError, FieldError } from '../errors.js';
 import { LOCALES, translator } from '../i18n/index.js';
 import type { RateLimiter } from '../limits/library.js';
 import type { Hmac } from '../security/hmac.js';
+import { displayName } from '../text.js';
 import { checkEmail } from './email.js';
 import { importMembers } from './import.js';
 import { isValidMembershipNumber, normaliseMembershipNumber, randomMembershipNumber } from './membership-number.js';
-import { NOTIFICATION_CHANNELS, type Member, type MemberModel, type MemberStatus, type NotificationChannel } from './model.js';
-import { decoyPasswordHash, hashPassword, needsRehash, PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, verifyPassword } from './password.js';
+import {
+  type Member,
+  type MemberModel,
+  type MemberStatus,
+  NOTIFICATION_CHANNELS,
+  type NotificationChannel,
+} from './model.js';
+import {
+  decoyPasswordHash,
+  hashPassword,
+  needsRehash,
+  PASSWORD_MAX_LENGTH,
+  PASSWORD_MIN_LENGTH,
+  verifyPassword,
+} from './password.js';
 import { normalisePhone } from './phone.js';
-import { duplicateKeyField, isDuplicateKey } from '../db/errors.js';
 
 export const newMemberSchema = z.object({
   membershipNumber: z.string().optional(),
@@ -20,7 +33,11 @@ export const newMemberSchema = z.object({
   givenName: displayName(),
   email: z.string().optional(),
   phone: z.string().optional(),
-  countryOfResidence: z.string().trim().toUpperCase().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as JP'),
+  countryOfResidence: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code such as JP'),
   notificationChannel: z.enum(NOTIFICATION_CHANNELS).default('email'),
   locale: z.enum(LOCALES).default('ja'),
   password: z.string().min(PASSWORD_MIN_LENGTH).max(PASSWORD_MAX_LENGTH).optional(),
@@ -35,7 +52,9 @@ export type PasswordLoginResult =
   | { ok: false; reason: 'invalid' | 'accountLocked' | 'tooManyFromHere'; memberId?: string | undefined }
   | { ok: false; reason: 'lockedOut'; minutes: number; memberId?: string | undefined };
 
-export type ChangeResult = { ok: true; member: Member; previous: Member } | { ok: false; problem: 'taken' | 'same' | 'notFound' | 'notAllowed' };
+export type ChangeResult =
+  | { ok: true; member: Member; previous: Member }
+  | { ok: false; problem: 'taken' | 'same' | 'notFound' | 'notAllowed' };
 
 export interface MembersLibrary {
   findById(id: string): Promise<Member | null>;
@@ -47,7 +66,11 @@ export interface MembersLibrary {
   changePhone(memberId: string, e164: string): Promise<ChangeResult>;
   /** Chooses where one-time passwords go; SMS only with a verified number in an SMS country. */
   setNotificationChannel(memberId: string, channel: NotificationChannel): Promise<ChangeResult>;
-  authenticateWithPassword(input: { membershipNumber: string; password: string; ip: string }): Promise<PasswordLoginResult>;
+  authenticateWithPassword(input: {
+    membershipNumber: string;
+    password: string;
+    ip: string;
+  }): Promise<PasswordLoginResult>;
   /** Imports members from a CSV file (members/import.ts): every row checked first, nothing half imported. */
   importCsv(text: string): ReturnType<typeof importMembers>;
   /** Lifts a temporary login lockout (an admin unlocking a member). */
@@ -69,7 +92,13 @@ export function parseMembershipNumber(raw: unknown): string {
   return value;
 }
 
-export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLimiter; hmac: Hmac; clock: Clock; config: Config }): MembersLibrary {
+export function createMembersLibrary(deps: {
+  model: MemberModel;
+  limiter: RateLimiter;
+  hmac: Hmac;
+  clock: Clock;
+  config: Config;
+}): MembersLibrary {
   const { model, limiter, hmac, clock, config } = deps;
   const failuresKey = (number: string) => `login-failures:${hmac.digest('rate-limit', number)}`;
   const ipKey = (ip: string) => `login-ip:${hmac.digest('rate-limit', ip)}`;
@@ -81,7 +110,13 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
     if (!previous) return { ok: false, problem: 'notFound' };
     if (previous[field] === value && previous[verified]) return { ok: false, problem: 'same' };
     try {
-      const member = await model.findOneAndUpdate({ _id: memberId }, { $set: { [field]: value, [verified]: true } }, { returnDocument: 'after' }).lean<Member>();
+      const member = await model
+        .findOneAndUpdate(
+          { _id: memberId },
+          { $set: { [field]: value, [verified]: true } },
+          { returnDocument: 'after' },
+        )
+        .lean<Member>();
       return member ? { ok: true, member, previous } : { ok: false, problem: 'notFound' };
     } catch (error) {
       if (isDuplicateKey(error)) return { ok: false, problem: 'taken' };
@@ -95,7 +130,10 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
    */
   async function rehash(member: Member, password: string): Promise<Member> {
     const passwordHash = await hashPassword(password);
-    const updated = await model.updateOne({ _id: member._id, passwordHash: member.passwordHash }, { $set: { passwordHash } });
+    const updated = await model.updateOne(
+      { _id: member._id, passwordHash: member.passwordHash },
+      { $set: { passwordHash } },
+    );
     return updated.modifiedCount === 1 ? { ...member, passwordHash } : member;
   }
 
@@ -110,14 +148,20 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
         throw new FieldError(String(issue.path[0] ?? 'input'), issue.message);
       }
       const data = parsed.data;
-      let membershipNumber = data.membershipNumber ? normaliseMembershipNumber(data.membershipNumber) : randomMembershipNumber();
+      let membershipNumber = data.membershipNumber
+        ? normaliseMembershipNumber(data.membershipNumber)
+        : randomMembershipNumber();
       if (!isValidMembershipNumber(membershipNumber)) {
-        throw new FieldError('membershipNumber', 'must be 9 digits whose last digit is the Luhn check digit of the first eight');
+        throw new FieldError(
+          'membershipNumber',
+          'must be 9 digits whose last digit is the Luhn check digit of the first eight',
+        );
       }
       let email: string | undefined;
       if (data.email) {
         const check = checkEmail(data.email);
-        if (check.problems.length > 0) throw new FieldError('email', check.problems.map((key) => english(key)).join(' '));
+        if (check.problems.length > 0)
+          throw new FieldError('email', check.problems.map((key) => english(key)).join(' '));
         email = check.address;
       }
       let phone: string | undefined;
@@ -126,8 +170,10 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
         if ('problem' in result) throw new FieldError('phone', english(result.problem));
         phone = result.e164;
       }
-      if (data.notificationChannel === 'sms' && !phone) throw new FieldError('notificationChannel', 'sms needs a mobile phone number');
-      if (data.notificationChannel === 'email' && !email) throw new FieldError('notificationChannel', 'email needs an e-mail address');
+      if (data.notificationChannel === 'sms' && !phone)
+        throw new FieldError('notificationChannel', 'sms needs a mobile phone number');
+      if (data.notificationChannel === 'email' && !email)
+        throw new FieldError('notificationChannel', 'email needs an e-mail address');
       const passwordHash = data.password ? await hashPassword(data.password) : undefined;
       // A generated number may collide with an existing one: draw again (never for a given one).
       for (let attempt = 0; ; attempt += 1) {
@@ -163,7 +209,11 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
 
     clearLoginFailures: (membershipNumber) => limiter.reset(failuresKey(membershipNumber)),
 
-    setStatus: (memberId, status) => model.findOneAndUpdate({ _id: memberId }, { $set: { status } }, { returnDocument: 'after' }).lean<Member>().exec(),
+    setStatus: (memberId, status) =>
+      model
+        .findOneAndUpdate({ _id: memberId }, { $set: { status } }, { returnDocument: 'after' })
+        .lean<Member>()
+        .exec(),
 
     async setVerifiedContacts(memberId, contacts) {
       const previous = await model.findById(memberId).lean<Member>();
@@ -172,7 +222,9 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
       if (contacts.email !== undefined) Object.assign(set, { email: contacts.email, emailVerified: true });
       if (contacts.phone !== undefined) Object.assign(set, { phone: contacts.phone, phoneVerified: true });
       try {
-        const member = await model.findOneAndUpdate({ _id: memberId }, { $set: set }, { returnDocument: 'after' }).lean<Member>();
+        const member = await model
+          .findOneAndUpdate({ _id: memberId }, { $set: set }, { returnDocument: 'after' })
+          .lean<Member>();
         return member ? { ok: true, member, previous } : { ok: false, problem: 'notFound' };
       } catch (error) {
         if (isDuplicateKey(error)) {
@@ -191,10 +243,14 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
       if (!previous) return { ok: false, problem: 'notFound' };
       const allowed =
         channel === 'sms'
-          ? Boolean(previous.phone && previous.phoneVerified && config.smsCountries.includes(previous.countryOfResidence))
+          ? Boolean(
+              previous.phone && previous.phoneVerified && config.smsCountries.includes(previous.countryOfResidence),
+            )
           : Boolean(previous.email && previous.emailVerified);
       if (!allowed) return { ok: false, problem: 'notAllowed' };
-      const member = await model.findOneAndUpdate({ _id: memberId }, { $set: { notificationChannel: channel } }, { returnDocument: 'after' }).lean<Member>();
+      const member = await model
+        .findOneAndUpdate({ _id: memberId }, { $set: { notificationChannel: channel } }, { returnDocument: 'after' })
+        .lean<Member>();
       return member ? { ok: true, member, previous } : { ok: false, problem: 'notFound' };
     },
 
@@ -213,7 +269,7 @@ export function createMembersLibrary(deps: { model: MemberModel; limiter: RateLi
       const member = await model.findOne({ membershipNumber }).lean<Member>().exec();
       // Unknown numbers and members without a password cost the same hash as a wrong password.
       const valid = await verifyPassword(password, member?.passwordHash ?? (await decoyPasswordHash()));
-      if (!member || !member.passwordHash || !valid) {
+      if (!member?.passwordHash || !valid) {
         const hit = await limiter.hit(key, config.login.maxFailures, lockoutSeconds);
         if (hit.count >= config.login.maxFailures) {
           // Locked out from the last failure, not from the first one of the window.

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { isValidMembershipNumber, normaliseMembershipNumber, randomMembershipNumber, withCheckDigit } from './membership-number.js';
+import {
+  isValidMembershipNumber,
+  normaliseMembershipNumber,
+  randomMembershipNumber,
+  withCheckDigit,
+} from './membership-number.js';
 
 describe('membership numbers', () => {
   it('are 9 digits ending in a Luhn check digit', () => {

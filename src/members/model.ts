@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Schema, type Connection, type HydratedDocument, type Model } from 'mongoose';
+import { type Connection, type HydratedDocument, type Model, Schema } from 'mongoose';
 import { LOCALES, type Locale } from '../i18n/index.js';
 
 export const NOTIFICATION_CHANNELS = ['email', 'sms'] as const;

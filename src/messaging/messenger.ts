@@ -1,7 +1,7 @@
 import { SMS, SMSFailure, TypeEnum } from '@vonage/sms';
 import { createTransport } from 'nodemailer';
-import type { Config } from '../config.js';
 import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
 import { createOutbox, type Outbox } from './outbox.js';
 
 /**
@@ -10,7 +10,10 @@ import { createOutbox, type Outbox } from './outbox.js';
  * the message text, which may hold a code).
  */
 export class DeliveryError extends Error {
-  constructor(readonly channel: 'sms' | 'email', reason: string) {
+  constructor(
+    readonly channel: 'sms' | 'email',
+    reason: string,
+  ) {
     super(`${channel} delivery failed: ${reason}`);
     this.name = 'DeliveryError';
   }
@@ -28,9 +31,13 @@ const SMS_TIMEOUT_MS = 10_000;
 function smsSender(config: Config, clock: Clock, outbox: Outbox | undefined): Messenger['sendSms'] {
   const sms = config.sms;
   if (sms.transport === 'outbox') {
-    return async (to, text) => outbox!.append({ at: clock.now().toISOString(), channel: 'sms', to, from: sms.sender, text });
+    return async (to, text) =>
+      outbox!.append({ at: clock.now().toISOString(), channel: 'sms', to, from: sms.sender, text });
   }
-  const client = new SMS({ apiKey: sms.apiKey, apiSecret: sms.apiSecret }, { restHost: sms.restHost, timeout: SMS_TIMEOUT_MS });
+  const client = new SMS(
+    { apiKey: sms.apiKey, apiSecret: sms.apiSecret },
+    { restHost: sms.restHost, timeout: SMS_TIMEOUT_MS },
+  );
   return async (to, text) => {
     try {
       // Vonage wants the E.164 number without "+"; Japanese text needs the unicode type.
@@ -51,7 +58,8 @@ function smsSender(config: Config, clock: Clock, outbox: Outbox | undefined): Me
 function emailSender(config: Config, clock: Clock, outbox: Outbox | undefined): Messenger['sendEmail'] {
   const mail = config.mail;
   if (mail.transport === 'outbox') {
-    return async (to, subject, text) => outbox!.append({ at: clock.now().toISOString(), channel: 'email', to, from: mail.from, subject, text });
+    return async (to, subject, text) =>
+      outbox!.append({ at: clock.now().toISOString(), channel: 'email', to, from: mail.from, subject, text });
   }
   const url = new URL(mail.url);
   const transport = createTransport({

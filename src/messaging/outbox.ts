@@ -20,7 +20,7 @@ export function createOutbox(file: string) {
     file,
     async append(message: OutboxMessage): Promise<void> {
       await mkdir(dirname(file), { recursive: true });
-      await appendFile(file, JSON.stringify(message) + '\n', { mode: 0o600 });
+      await appendFile(file, `${JSON.stringify(message)}\n`, { mode: 0o600 });
     },
     async recent(limit = 50): Promise<OutboxMessage[]> {
       let text: string;

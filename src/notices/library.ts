@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { formatJst, translator, type MessageParams } from '../i18n/index.js';
+import { formatJst, type MessageParams, translator } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import type { Member } from '../members/model.js';
 import type { Messenger } from '../messaging/messenger.js';
@@ -35,7 +35,11 @@ export function createNotices(deps: { messenger: Messenger; clock: Clock; logger
       const time = `${formatJst(member.locale, clock.now(), { dateStyle: 'long', timeStyle: 'short' })} JST`;
       const keys = NOTICES[notice];
       try {
-        const body = t(keys.body, { name: `${member.familyName} ${member.givenName}`, time, ...params } as MessageParams<typeof keys.body>);
+        const body = t(keys.body, {
+          name: `${member.familyName} ${member.givenName}`,
+          time,
+          ...params,
+        } as MessageParams<typeof keys.body>);
         await messenger.sendEmail(to, t(keys.subject), body);
       } catch (error) {
         logger.warn({ err: error, notice }, 'could not send a notice');

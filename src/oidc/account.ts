@@ -1,11 +1,12 @@
 import type { Account, AccountClaims, FindAccount } from 'oidc-provider';
-import type { Member } from '../members/model.js';
+import { type AdminLibrary, isAdminAccount } from '../admins/library.js';
 import type { MembersLibrary } from '../members/library.js';
-import { isAdminAccount, type AdminLibrary } from '../admins/library.js';
+import type { Member } from '../members/model.js';
 
 /** Claims a relying app may receive, filtered by oidc-provider according to the granted scopes. */
 export function memberClaims(member: Member): AccountClaims {
-  const name = member.locale === 'ja' ? `${member.familyName} ${member.givenName}` : `${member.givenName} ${member.familyName}`;
+  const name =
+    member.locale === 'ja' ? `${member.familyName} ${member.givenName}` : `${member.givenName} ${member.familyName}`;
   return {
     sub: member._id,
     name,
@@ -31,7 +32,7 @@ export function createFindAccount(members: MembersLibrary, admins: AdminLibrary)
       return admin ? { accountId: sub, claims: () => ({ sub, name: admin.name, email: admin.email }) } : undefined;
     }
     const member = await members.findById(sub);
-    if (!member || member.status !== 'active') return undefined;
+    if (member?.status !== 'active') return undefined;
     return {
       accountId: member._id,
       claims: () => memberClaims(member),

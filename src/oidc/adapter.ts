@@ -1,4 +1,4 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { type Connection, type Model, Schema } from 'mongoose';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 
@@ -25,7 +25,13 @@ export const OIDC_MODELS = [
 ] as const;
 
 /** Models whose records belong to a grant and are revoked with it. */
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+]);
 
 interface Stored {
   _id: string;
@@ -33,7 +39,7 @@ interface Stored {
   expiresAt?: Date;
 }
 
-const collectionName = (name: string) => 'oidc_' + name.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase();
+const collectionName = (name: string) => `oidc_${name.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase()}`;
 
 function modelFor(connection: Connection, name: string): Model<Stored> {
   const modelName = `Oidc${name}`;
@@ -81,7 +87,9 @@ export function createAdapterFactory(
       async upsert(id, payload, expiresIn) {
         const update: Partial<Stored> = { payload: beforeSave(name, payload) };
         if (expiresIn) update.expiresAt = new Date(clock.now().getTime() + expiresIn * 1000);
-        await model.updateOne({ _id: id }, expiresIn ? { $set: update } : { $set: update, $unset: { expiresAt: 1 } }, { upsert: true });
+        await model.updateOne({ _id: id }, expiresIn ? { $set: update } : { $set: update, $unset: { expiresAt: 1 } }, {
+          upsert: true,
+        });
       },
       async find(id) {
         const payload = live(await model.findById(id).lean<Stored>());

@@ -1,4 +1,4 @@
-import { errors, type Client, type KoaContextWithOIDC } from 'oidc-provider';
+import { type Client, errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { ACR_VALUES } from '../assurance/acr.js';
 
 /**
@@ -13,7 +13,17 @@ import { ACR_VALUES } from '../assurance/acr.js';
  * - access_token_ttl, refresh_token_ttl: lifetimes within the configured bounds.
  * - registration: 'dynamic' for an app its developer registered (RFC 7591), managed by them.
  */
-export const CLIENT_METADATA_PROPERTIES = ['first_party', 'internal', 'client_kind', 'min_acr', 'disabled', 'admin_role', 'access_token_ttl', 'refresh_token_ttl', 'registration'];
+export const CLIENT_METADATA_PROPERTIES = [
+  'first_party',
+  'internal',
+  'client_kind',
+  'min_acr',
+  'disabled',
+  'admin_role',
+  'access_token_ttl',
+  'refresh_token_ttl',
+  'registration',
+];
 
 export function validateExtraClientMetadata(_ctx: KoaContextWithOIDC | undefined, key: string, value: unknown): void {
   if (value === undefined || value === null) return;
@@ -46,7 +56,14 @@ export function validateExtraClientMetadata(_ctx: KoaContextWithOIDC | undefined
   }
 }
 
-type Extra = { first_party?: boolean; internal?: boolean; min_acr?: string; admin_role?: 'viewer' | 'editor'; access_token_ttl?: number; refresh_token_ttl?: number };
+type Extra = {
+  first_party?: boolean;
+  internal?: boolean;
+  min_acr?: string;
+  admin_role?: 'viewer' | 'editor';
+  access_token_ttl?: number;
+  refresh_token_ttl?: number;
+};
 const extra = (client: Client | undefined) => (client ?? {}) as unknown as Extra;
 
 export const isFirstParty = (client: Client) => extra(client).first_party === true;

@@ -18,7 +18,10 @@ export function createClientStore(deps: { connection: Connection; provider: Prov
     const clean = Object.fromEntries(Object.entries(metadata).filter(([, value]) => value !== undefined));
     try {
       // On a copy carrying a placeholder for a secret the provider only ever sees hashed.
-      await deps.provider.Client.validate({ ...clean, ...(clean.client_secret ? { client_secret: 'x'.repeat(43) } : {}) } as never);
+      await deps.provider.Client.validate({
+        ...clean,
+        ...(clean.client_secret ? { client_secret: 'x'.repeat(43) } : {}),
+      } as never);
     } catch (error) {
       const e = error as { error_description?: string; message: string };
       throw new FieldError('metadata', e.error_description ?? e.message);

@@ -1,11 +1,10 @@
-import { interactionPolicy as oidcPolicy, type KoaContextWithOIDC } from 'oidc-provider';
-import { isAdminConsole } from '../clients/kinds.js';
+import { type KoaContextWithOIDC, interactionPolicy as oidcPolicy } from 'oidc-provider';
 import { isAdminAccount } from '../admins/library.js';
 import { acrRequirement, requirementMet } from '../assurance/acr.js';
+import { isAdminConsole } from '../clients/kinds.js';
 import { minAcrOf } from './client-metadata.js';
 
 const { Check } = oidcPolicy;
-
 
 /**
  * The prompts oidc-provider stops at, in order: login (no session, prompt=login, max_age,
@@ -23,11 +22,18 @@ export function interactionPolicy() {
   const policy = oidcPolicy.base();
   const login = policy.get('login')!;
   login.checks.push(
-    new Check(ACCOUNT_KIND_CHECK, 'the session belongs to another kind of account', 'login_required', (ctx: KoaContextWithOIDC) => {
-      const { session, client } = ctx.oidc;
-      if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
-      return isAdminAccount(session.accountId) === isAdminConsole(client) ? Check.NO_NEED_TO_PROMPT : Check.REQUEST_PROMPT;
-    }),
+    new Check(
+      ACCOUNT_KIND_CHECK,
+      'the session belongs to another kind of account',
+      'login_required',
+      (ctx: KoaContextWithOIDC) => {
+        const { session, client } = ctx.oidc;
+        if (!session?.accountId) return Check.NO_NEED_TO_PROMPT;
+        return isAdminAccount(session.accountId) === isAdminConsole(client)
+          ? Check.NO_NEED_TO_PROMPT
+          : Check.REQUEST_PROMPT;
+      },
+    ),
     new Check(
       ACR_CHECK,
       'the session does not meet the requested authentication level',

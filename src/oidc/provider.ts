@@ -1,14 +1,15 @@
 import type { Connection } from 'mongoose';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { type Configuration, errors, type KoaContextWithOIDC } from 'oidc-provider';
+import { type AdminLibrary, isAdminAccount } from '../admins/library.js';
+import { ACR_VALUES } from '../assurance/acr.js';
+import { ADMIN_SCOPES, isAdminConsole, MEMBER_SCOPE_CLAIMS, MEMBER_SCOPES } from '../clients/kinds.js';
+import { hashClientSecret, installHashedSecretComparison } from '../clients/secrets.js';
 import type { Clock } from '../clock.js';
 import type { Config, Secrets } from '../config.js';
 import type { Logger } from '../log.js';
 import type { MembersLibrary } from '../members/library.js';
-import { ADMIN_SCOPES, isAdminConsole, MEMBER_SCOPE_CLAIMS, MEMBER_SCOPES } from '../clients/kinds.js';
-import { hashClientSecret, installHashedSecretComparison } from '../clients/secrets.js';
 import type { Hmac } from '../security/hmac.js';
 import { createFindAccount } from './account.js';
-import { ACR_VALUES } from '../assurance/acr.js';
 import { createAdapterFactory } from './adapter.js';
 import {
   accessTokenTtlOf,
@@ -18,9 +19,8 @@ import {
   refreshTokenTtlOf,
   validateExtraClientMetadata,
 } from './client-metadata.js';
-import { clientIdFactory, REGISTRATION_POLICY, registrationPolicy } from './registration.js';
-import { isAdminAccount, type AdminLibrary } from '../admins/library.js';
 import { interactionPolicy } from './policy.js';
+import { clientIdFactory, REGISTRATION_POLICY, registrationPolicy } from './registration.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -35,7 +35,9 @@ export interface ProviderDeps {
   pages: {
     renderError: NonNullable<Configuration['renderError']>;
     logoutSource: NonNullable<NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['logoutSource']>;
-    postLogoutSuccessSource: NonNullable<NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['postLogoutSuccessSource']>;
+    postLogoutSuccessSource: NonNullable<
+      NonNullable<NonNullable<Configuration['features']>['rpInitiatedLogout']>['postLogoutSuccessSource']
+    >;
   };
 }
 
@@ -51,7 +53,8 @@ function loadExistingGrant() {
     const { oidc } = ctx;
     const client = oidc.client!;
     const accountId = oidc.session!.accountId!;
-    const grantId = (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session!.grantIdFor(client.clientId);
+    const grantId =
+      (oidc.result?.consent as { grantId?: string } | undefined)?.grantId ?? oidc.session!.grantIdFor(client.clientId);
     const existing = grantId ? await oidc.provider.Grant.find(grantId) : undefined;
     if (!isFirstParty(client)) return existing;
     const grant = existing ?? new oidc.provider.Grant({ clientId: client.clientId, accountId });
@@ -78,7 +81,9 @@ export function createProvider(deps: ProviderDeps): Provider {
   const ttl = config.ttl;
   const configuration: Configuration = {
     // Client secrets are stored as keyed hashes, whoever registers the client.
-    adapter: createAdapterFactory(connection, clock, (name, payload) => (name === 'Client' ? hashClientSecret(payload, hmac) : payload)),
+    adapter: createAdapterFactory(connection, clock, (name, payload) =>
+      name === 'Client' ? hashClientSecret(payload, hmac) : payload,
+    ),
     findAccount: createFindAccount(members, admins),
     jwks: secrets.jwks as unknown as Configuration['jwks'],
     cookies: {
@@ -88,7 +93,11 @@ export function createProvider(deps: ProviderDeps): Provider {
       short: { httpOnly: true, sameSite: 'lax' },
     },
     // acr, amr and auth_time in every ID token, requested or not (DESIGN §4).
-    claims: Object.fromEntries(Object.entries(MEMBER_SCOPE_CLAIMS).filter(([, claims]) => claims.length > 0).map(([scope, claims]) => [scope, [...claims]])),
+    claims: Object.fromEntries(
+      Object.entries(MEMBER_SCOPE_CLAIMS)
+        .filter(([, claims]) => claims.length > 0)
+        .map(([scope, claims]) => [scope, [...claims]]),
+    ),
     scopes: MEMBER_SCOPES,
     acrValues: ACR_VALUES,
     responseTypes: ['code'],
@@ -122,13 +131,18 @@ export function createProvider(deps: ProviderDeps): Provider {
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       userinfo: { enabled: true },
-      rpInitiatedLogout: { enabled: true, logoutSource: pages.logoutSource, postLogoutSuccessSource: pages.postLogoutSuccessSource },
+      rpInitiatedLogout: {
+        enabled: true,
+        logoutSource: pages.logoutSource,
+        postLogoutSuccessSource: pages.postLogoutSuccessSource,
+      },
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
       resourceIndicators: {
         enabled: true,
         // The admin console and admin service clients get tokens for the admin API by default.
-        defaultResource: async (_ctx, client, oneOf) => oneOf ?? (isAdminConsole(client) || adminRoleOf(client) ? adminApi : undefined),
+        defaultResource: async (_ctx, client, oneOf) =>
+          oneOf ?? (isAdminConsole(client) || adminRoleOf(client) ? adminApi : undefined),
         useGrantedResource: async () => true,
         getResourceServerInfo: async (ctx, resource, client) => {
           if (resource !== adminApi) throw new errors.InvalidTarget('unknown resource');
@@ -136,7 +150,8 @@ export function createProvider(deps: ProviderDeps): Provider {
           if (isAdminConsole(client)) {
             // The console's token carries what the signed-in admin's role allows, no more.
             const { session, entities } = ctx.oidc;
-            const accountId = session?.accountId ?? entities.AuthorizationCode?.accountId ?? entities.RefreshToken?.accountId;
+            const accountId =
+              session?.accountId ?? entities.AuthorizationCode?.accountId ?? entities.RefreshToken?.accountId;
             const admin = isAdminAccount(accountId) ? await admins.findActiveByAccountId(accountId!) : null;
             role = admin?.role ?? 'viewer';
           }
@@ -170,22 +185,32 @@ export function createProvider(deps: ProviderDeps): Provider {
     // Refresh tokens live their own lifetime, not the browser session's: a member who signs out of
     // one site stays signed in to the airline's app. They end when revoked: sign-out everywhere,
     // an admin ending the member's sessions or locking them, a password reset, the app disabled.
-    expiresWithSession: async (ctx, code) => !(code.scopes.has('offline_access') || (ctx.oidc.client ? isFirstParty(ctx.oidc.client) && ctx.oidc.client.grantTypeAllowed('refresh_token') : false)),
+    expiresWithSession: async (ctx, code) =>
+      !(
+        code.scopes.has('offline_access') ||
+        (ctx.oidc.client ? isFirstParty(ctx.oidc.client) && ctx.oidc.client.grantTypeAllowed('refresh_token') : false)
+      ),
     renderError: pages.renderError,
     ttl: {
       AccessToken: (_ctx, token, client) =>
-        token.resourceServer?.accessTokenTTL ?? bounded(accessTokenTtlOf(client), ttl.accessTokenSeconds, ttl.accessTokenMinSeconds, ttl.accessTokenMaxSeconds),
+        token.resourceServer?.accessTokenTTL ??
+        bounded(accessTokenTtlOf(client), ttl.accessTokenSeconds, ttl.accessTokenMinSeconds, ttl.accessTokenMaxSeconds),
       ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? 10 * 60,
       AuthorizationCode: ttl.authorizationCodeSeconds,
       IdToken: ttl.idTokenSeconds,
       Interaction: ttl.interactionSeconds,
       Session: ttl.sessionSeconds,
       Grant: ttl.grantSeconds,
-      RefreshToken: (ctx, token, client) => {
+      RefreshToken: (ctx, _token, client) => {
         // A rotated public-client token keeps the lifetime of the chain it belongs to.
         const rotated = ctx?.oidc?.entities.RotatedRefreshToken;
         if (rotated && client.clientAuthMethod === 'none') return rotated.remainingTTL;
-        return bounded(refreshTokenTtlOf(client), ttl.refreshTokenSeconds, ttl.refreshTokenMinSeconds, ttl.refreshTokenMaxSeconds);
+        return bounded(
+          refreshTokenTtlOf(client),
+          ttl.refreshTokenSeconds,
+          ttl.refreshTokenMinSeconds,
+          ttl.refreshTokenMaxSeconds,
+        );
       },
     },
   };

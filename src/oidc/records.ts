@@ -8,7 +8,15 @@ import { oidcModel } from './adapter.js';
  */
 
 /** Every kind of record a client's grants leave behind. */
-const CLIENT_RECORDS = ['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'ClientCredentials', 'Grant'] as const;
+const CLIENT_RECORDS = [
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'ClientCredentials',
+  'Grant',
+] as const;
 /** Every kind of record a signed-in account leaves behind. */
 const ACCOUNT_RECORDS = ['Grant', 'AccessToken', 'RefreshToken', 'AuthorizationCode'] as const;
 
@@ -26,7 +34,8 @@ export function createProviderRecords(connection: Connection): ProviderRecords {
     },
     async endAccount(accountId) {
       const { deletedCount } = await oidcModel(connection, 'Session').deleteMany({ 'payload.accountId': accountId });
-      for (const name of ACCOUNT_RECORDS) await oidcModel(connection, name).deleteMany({ 'payload.accountId': accountId });
+      for (const name of ACCOUNT_RECORDS)
+        await oidcModel(connection, name).deleteMany({ 'payload.accountId': accountId });
       return deletedCount;
     },
   };

@@ -39,7 +39,8 @@ export function registrationSecrets(connection: Connection, hmac: Hmac): Middlew
         if (typeof stored === 'string' && stored.startsWith(HASHED_SECRET_PREFIX)) {
           // A match is removed (oidc-provider then skips its plaintext comparison); anything else,
           // even the stored hash itself, is made sure to fail that comparison.
-          if (hmac.matches('client-secret', body.client_secret, stored.slice(HASHED_SECRET_PREFIX.length))) delete body.client_secret;
+          if (hmac.matches('client-secret', body.client_secret, stored.slice(HASHED_SECRET_PREFIX.length)))
+            delete body.client_secret;
           else body.client_secret = `${body.client_secret}-does-not-match`;
         }
       }
@@ -47,7 +48,11 @@ export function registrationSecrets(connection: Connection, hmac: Hmac): Middlew
     }
     await next();
     const response = ctx.body as Record<string, unknown> | undefined;
-    if (response && typeof response.client_secret === 'string' && response.client_secret.startsWith(HASHED_SECRET_PREFIX)) {
+    if (
+      response &&
+      typeof response.client_secret === 'string' &&
+      response.client_secret.startsWith(HASHED_SECRET_PREFIX)
+    ) {
       delete response.client_secret;
     }
   };

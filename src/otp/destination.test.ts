@@ -9,7 +9,15 @@ const PHONE = '+819012345678';
 const EMAIL = 'hanako@example.jp';
 
 function member(fields: Partial<Member>): Member {
-  return { email: EMAIL, emailVerified: true, phone: PHONE, phoneVerified: true, countryOfResidence: 'JP', notificationChannel: 'email', ...fields } as Member;
+  return {
+    email: EMAIL,
+    emailVerified: true,
+    phone: PHONE,
+    phoneVerified: true,
+    countryOfResidence: 'JP',
+    notificationChannel: 'email',
+    ...fields,
+  } as Member;
 }
 
 const sms = { ok: true, channel: 'sms', destination: PHONE };
@@ -19,13 +27,38 @@ describe('the destination of a one-time password', () => {
   it.each<[string, Partial<Member>, 'step-up' | 'passkey-registration', object]>([
     ['the notification destination, e-mail', {}, 'step-up', email],
     ['the notification destination, SMS', { notificationChannel: 'sms' }, 'step-up', sms],
-    ['e-mail when SMS is chosen but the number is not verified', { notificationChannel: 'sms', phoneVerified: false }, 'step-up', email],
-    ['e-mail when SMS is chosen by a member living outside the SMS countries', { notificationChannel: 'sms', countryOfResidence: 'US' }, 'step-up', email],
+    [
+      'e-mail when SMS is chosen but the number is not verified',
+      { notificationChannel: 'sms', phoneVerified: false },
+      'step-up',
+      email,
+    ],
+    [
+      'e-mail when SMS is chosen by a member living outside the SMS countries',
+      { notificationChannel: 'sms', countryOfResidence: 'US' },
+      'step-up',
+      email,
+    ],
     ['SMS when the e-mail address is not verified', { emailVerified: false }, 'step-up', sms],
-    ['nowhere without a usable address or number', { emailVerified: false, phone: undefined }, 'step-up', { ok: false, problem: 'noDestination' }],
+    [
+      'nowhere without a usable address or number',
+      { emailVerified: false, phone: undefined },
+      'step-up',
+      { ok: false, problem: 'noDestination' },
+    ],
     ['SMS for a passkey registration, whatever the notification destination', {}, 'passkey-registration', sms],
-    ['nowhere for a passkey registration without a verified number', { phoneVerified: false }, 'passkey-registration', { ok: false, problem: 'smsRequired' }],
-    ['nowhere for a passkey registration outside the SMS countries', { countryOfResidence: 'GB' }, 'passkey-registration', { ok: false, problem: 'smsRequired' }],
+    [
+      'nowhere for a passkey registration without a verified number',
+      { phoneVerified: false },
+      'passkey-registration',
+      { ok: false, problem: 'smsRequired' },
+    ],
+    [
+      'nowhere for a passkey registration outside the SMS countries',
+      { countryOfResidence: 'GB' },
+      'passkey-registration',
+      { ok: false, problem: 'smsRequired' },
+    ],
   ])('%s', (_name, fields, purpose, expected) => {
     expect(destinationFor(member(fields), purpose, config)).toEqual(expected);
   });

@@ -8,13 +8,19 @@ import type { OtpChannel, OtpPurpose } from './model.js';
  * - SMS only to a verified mobile number of a member residing in an SMS country (Japan);
  * - a code for registering a passkey always by SMS.
  */
-export type Destination = { ok: true; channel: OtpChannel; destination: string } | { ok: false; problem: 'smsRequired' | 'noDestination' };
+export type Destination =
+  | { ok: true; channel: OtpChannel; destination: string }
+  | { ok: false; problem: 'smsRequired' | 'noDestination' };
 
 export function canReceiveSms(member: Member, config: Config): boolean {
   return Boolean(member.phone && member.phoneVerified && config.smsCountries.includes(member.countryOfResidence));
 }
 
-export function destinationFor(member: Member, purpose: Extract<OtpPurpose, 'step-up' | 'account' | 'passkey-registration'>, config: Config): Destination {
+export function destinationFor(
+  member: Member,
+  purpose: Extract<OtpPurpose, 'step-up' | 'account' | 'passkey-registration'>,
+  config: Config,
+): Destination {
   const sms = canReceiveSms(member, config);
   if (purpose === 'passkey-registration') {
     return sms ? { ok: true, channel: 'sms', destination: member.phone! } : { ok: false, problem: 'smsRequired' };

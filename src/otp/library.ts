@@ -2,8 +2,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditLibrary } from '../audit/library.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { RateLimiter } from '../limits/library.js';
 import type { Locale } from '../i18n/index.js';
+import type { RateLimiter } from '../limits/library.js';
 import type { Logger } from '../log.js';
 import { maskEmail } from '../members/email.js';
 import type { Member } from '../members/model.js';
@@ -64,7 +64,13 @@ export function normaliseCode(input: unknown): string | undefined {
 
 export interface OtpLibrary {
   issue(request: IssueRequest): Promise<IssueResult>;
-  verify(request: { memberId: string; purpose: OtpPurpose; binding: string; code: unknown; ip: string }): Promise<VerifyResult>;
+  verify(request: {
+    memberId: string;
+    purpose: OtpPurpose;
+    binding: string;
+    code: unknown;
+    ip: string;
+  }): Promise<VerifyResult>;
   /** The live code of a flow, for the code entry page (where it went, when it expires). */
   status(memberId: string, purpose: OtpPurpose, binding: string): Promise<CodeStatus | undefined>;
   /**
@@ -116,10 +122,30 @@ export function createOtpLibrary(deps: {
       const expiresAt = new Date(now.getTime() + rules.ttlMinutes * 60_000);
       await model.updateOne(
         { memberId, purpose },
-        { $set: { binding: request.binding, codeId, codeHash: hashOf(codeId, code), channel, destination, attempts: 0, issuedAt: now, expiresAt, consumedAt: null } },
+        {
+          $set: {
+            binding: request.binding,
+            codeId,
+            codeHash: hashOf(codeId, code),
+            channel,
+            destination,
+            attempts: 0,
+            issuedAt: now,
+            expiresAt,
+            consumedAt: null,
+          },
+        },
         { upsert: true },
       );
-      const message = composeOtpMessage({ purpose, channel, code, minutes: rules.ttlMinutes, locale: request.locale, host, name: request.memberName });
+      const message = composeOtpMessage({
+        purpose,
+        channel,
+        code,
+        minutes: rules.ttlMinutes,
+        locale: request.locale,
+        host,
+        name: request.memberName,
+      });
       const maskedDestination = maskDestination(channel, destination);
       try {
         if (channel === 'sms') await messenger.sendSms(destination, message.text);
@@ -130,10 +156,20 @@ export function createOtpLibrary(deps: {
         await model.deleteOne({ memberId, purpose, codeId });
         await limiter.reset(cooldownKey);
         logger.warn({ err: error, purpose, channel }, 'one-time password not delivered');
-        await audit.record({ type: 'otp.delivery_failed', outcome: 'failure', memberId, detail: { purpose, channel, to: maskedDestination, reason: (error as Error).message } });
+        await audit.record({
+          type: 'otp.delivery_failed',
+          outcome: 'failure',
+          memberId,
+          detail: { purpose, channel, to: maskedDestination, reason: (error as Error).message },
+        });
         return { ok: false, reason: 'deliveryFailed', channel };
       }
-      await audit.record({ type: 'otp.sent', outcome: 'success', memberId, detail: { purpose, channel, to: maskedDestination } });
+      await audit.record({
+        type: 'otp.sent',
+        outcome: 'success',
+        memberId,
+        detail: { purpose, channel, to: maskedDestination },
+      });
       return { ok: true, channel, maskedDestination, expiresAt, resendAt: cooldown.resetAt };
     },
 
@@ -146,27 +182,53 @@ export function createOtpLibrary(deps: {
       // Reserve a try before comparing, so parallel guesses cannot exceed the limit.
       const reserved = await model
         .findOneAndUpdate(
-          { memberId, purpose, binding, consumedAt: null, attempts: { $lt: rules.maxAttempts }, expiresAt: { $gt: now } },
+          {
+            memberId,
+            purpose,
+            binding,
+            consumedAt: null,
+            attempts: { $lt: rules.maxAttempts },
+            expiresAt: { $gt: now },
+          },
           { $inc: { attempts: 1 } },
           { returnDocument: 'after' },
         )
         .lean();
       if (!reserved) {
         const existing = await model.findOne({ memberId, purpose, binding }).lean();
-        const reason = !existing ? 'none' : existing.consumedAt ? 'used' : existing.expiresAt <= now ? 'expired' : 'exhausted';
+        const reason = !existing
+          ? 'none'
+          : existing.consumedAt
+            ? 'used'
+            : existing.expiresAt <= now
+              ? 'expired'
+              : 'exhausted';
         await audit.record({ type: 'otp.failed', outcome: 'failure', memberId, detail: { purpose, reason } });
         return { ok: false, reason };
       }
       if (!hmac.matches('otp', `${reserved.codeId}:${code}`, reserved.codeHash)) {
         const remaining = rules.maxAttempts - reserved.attempts;
-        await audit.record({ type: remaining > 0 ? 'otp.failed' : 'otp.exhausted', outcome: 'failure', memberId, detail: { purpose, reason: 'wrong code' } });
+        await audit.record({
+          type: remaining > 0 ? 'otp.failed' : 'otp.exhausted',
+          outcome: 'failure',
+          memberId,
+          detail: { purpose, reason: 'wrong code' },
+        });
         return remaining > 0 ? { ok: false, reason: 'invalid', remaining } : { ok: false, reason: 'exhausted' };
       }
       const consumed = await model
-        .findOneAndUpdate({ memberId, purpose, codeId: reserved.codeId, consumedAt: null }, { $set: { consumedAt: now } })
+        .findOneAndUpdate(
+          { memberId, purpose, codeId: reserved.codeId, consumedAt: null },
+          { $set: { consumedAt: now } },
+        )
         .lean();
       if (!consumed) return { ok: false, reason: 'used' };
-      await audit.record({ type: 'otp.verified', outcome: 'success', memberId, detail: { purpose, channel: reserved.channel } });
+      await audit.record({
+        type: 'otp.verified',
+        outcome: 'success',
+        memberId,
+        detail: { purpose, channel: reserved.channel },
+      });
       return { ok: true, channel: reserved.channel, destination: reserved.destination };
     },
 
@@ -177,7 +239,9 @@ export function createOtpLibrary(deps: {
 
     async status(memberId, purpose, binding) {
       const now = clock.now();
-      const record = await model.findOne({ memberId, purpose, binding, consumedAt: null, expiresAt: { $gt: now } }).lean();
+      const record = await model
+        .findOne({ memberId, purpose, binding, consumedAt: null, expiresAt: { $gt: now } })
+        .lean();
       if (!record) return undefined;
       return {
         channel: record.channel,

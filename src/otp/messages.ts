@@ -1,4 +1,4 @@
-import { translator, type Locale, type MessageKey } from '../i18n/index.js';
+import { type Locale, type MessageKey, translator } from '../i18n/index.js';
 import type { OtpChannel, OtpPurpose } from './model.js';
 
 /**

@@ -1,4 +1,4 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { type Connection, type Model, Schema } from 'mongoose';
 
 /**
  * One-time passwords. One record per (member, purpose): issuing a new code overwrites it, which is

@@ -1,22 +1,23 @@
 import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
   type AuthenticationResponseJSON,
   type AuthenticatorTransport,
+  generateAuthenticationOptions,
+  generateRegistrationOptions,
   type PublicKeyCredentialCreationOptionsJSON,
   type PublicKeyCredentialRequestOptionsJSON,
   type RegistrationResponseJSON,
+  type VerifiedAuthenticationResponse,
+  type VerifiedRegistrationResponse,
+  verifyAuthenticationResponse,
+  verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { AuditLibrary } from '../audit/library.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { isDuplicateKey } from '../db/errors.js';
 import type { Member } from '../members/model.js';
-import type { Hmac } from '../security/hmac.js';
 import { authenticatorName } from './authenticators.js';
 import type { ChallengeModel, Passkey, PasskeyModel, PasskeyRealm } from './model.js';
-import { isDuplicateKey } from '../db/errors.js';
 
 /**
  * Passkey ceremonies (WebAuthn through @simplewebauthn/server): resident key and user
@@ -51,7 +52,9 @@ export type AuthenticationResult =
   | { ok: true; owner: PasskeyOwner; passkey: Passkey; amr: string[]; crossDevice: boolean; signals: PasskeySignals }
   | { ok: false; reason: PasskeyFailure; ownerId?: string | undefined; discoverable: boolean };
 
-export type RegistrationResult = { ok: true; passkey: Passkey; signals: PasskeySignals } | { ok: false; reason: PasskeyFailure };
+export type RegistrationResult =
+  | { ok: true; passkey: Passkey; signals: PasskeySignals }
+  | { ok: false; reason: PasskeyFailure };
 
 /** Whoever a passkey belongs to, as the ceremonies need to see them. */
 export interface PasskeyOwner {
@@ -67,7 +70,12 @@ export const userHandleOf = (owner: PasskeyOwner) => Buffer.from(owner.id, 'utf8
 
 /** A member as a passkey owner. */
 export function memberAsOwner(member: Member): PasskeyOwner {
-  return { id: member._id, userName: member.membershipNumber, displayName: `${member.familyName} ${member.givenName}`, active: member.status === 'active' };
+  return {
+    id: member._id,
+    userName: member.membershipNumber,
+    displayName: `${member.familyName} ${member.givenName}`,
+    active: member.status === 'active',
+  };
 }
 
 /** Lean reads give BSON Binary for Buffer fields; WebAuthn needs the bytes. */
@@ -80,8 +88,12 @@ function bytesOf(value: unknown): Uint8Array<ArrayBuffer> {
 
 function challengeOf(response: { response: { clientDataJSON: string } }): string | undefined {
   try {
-    const clientData = JSON.parse(Buffer.from(response.response.clientDataJSON, 'base64url').toString('utf8')) as { challenge?: unknown };
-    return typeof clientData.challenge === 'string' && /^[A-Za-z0-9_-]{16,128}$/.test(clientData.challenge) ? clientData.challenge : undefined;
+    const clientData = JSON.parse(Buffer.from(response.response.clientDataJSON, 'base64url').toString('utf8')) as {
+      challenge?: unknown;
+    };
+    return typeof clientData.challenge === 'string' && /^[A-Za-z0-9_-]{16,128}$/.test(clientData.challenge)
+      ? clientData.challenge
+      : undefined;
   } catch {
     return undefined;
   }
@@ -96,20 +108,37 @@ export function createPasskeyLibrary(deps: {
   findOwnerByNumber?: (number: string) => Promise<PasskeyOwner | null>;
   config: Config;
   clock: Clock;
-  hmac: Hmac;
   audit: AuditLibrary;
 }) {
-  const { realm, passkeys, challenges, config, clock, hmac, audit } = deps;
+  const { realm, passkeys, challenges, config, clock, audit } = deps;
   // Audit: a member's events name the member; an admin's name the admin as the actor.
-  const who = (ownerId: string | undefined) => (realm === 'member' ? { memberId: ownerId } : { actor: ownerId ? `admin:${ownerId}` : undefined });
+  const who = (ownerId: string | undefined) =>
+    realm === 'member' ? { memberId: ownerId } : { actor: ownerId ? `admin:${ownerId}` : undefined };
   const { rpId, rpName, origins } = config.webauthn;
 
-  async function storeChallenge(challenge: string, fields: { purpose: 'registration' | 'authentication'; binding: string; ownerId?: string | undefined; decoy?: boolean }) {
-    await challenges.create({ _id: challenge, ...fields, realm, expiresAt: new Date(clock.now().getTime() + CHALLENGE_TTL_MS) });
+  async function storeChallenge(
+    challenge: string,
+    fields: {
+      purpose: 'registration' | 'authentication';
+      binding: string;
+      ownerId?: string | undefined;
+      decoy?: boolean;
+    },
+  ) {
+    await challenges.create({
+      _id: challenge,
+      ...fields,
+      realm,
+      expiresAt: new Date(clock.now().getTime() + CHALLENGE_TTL_MS),
+    });
   }
 
   /** Deleted before anything is verified, so a failed attempt cannot be retried with it. */
-  async function consumeChallenge(challenge: string | undefined, purpose: 'registration' | 'authentication', binding: string) {
+  async function consumeChallenge(
+    challenge: string | undefined,
+    purpose: 'registration' | 'authentication',
+    binding: string,
+  ) {
     if (!challenge) return null;
     const record = await challenges.findOneAndDelete({ _id: challenge, realm, purpose, binding }).lean();
     if (!record || record.expiresAt.getTime() <= clock.now().getTime()) return null;
@@ -150,15 +179,25 @@ export function createPasskeyLibrary(deps: {
       return options;
     },
 
-    async register(input: { owner: PasskeyOwner; binding: string; response: RegistrationResponseJSON; defaultName: (aaguid: string) => string }): Promise<RegistrationResult> {
+    async register(input: {
+      owner: PasskeyOwner;
+      binding: string;
+      response: RegistrationResponseJSON;
+      defaultName: (aaguid: string) => string;
+    }): Promise<RegistrationResult> {
       const { owner, binding, response } = input;
       const refuse = async (reason: PasskeyFailure, error?: string): Promise<RegistrationResult> => {
-        await audit.record({ type: 'passkey.registration_refused', outcome: 'failure', ...who(owner.id), detail: { reason, ...(error ? { error: error.slice(0, 200) } : {}) } });
+        await audit.record({
+          type: 'passkey.registration_refused',
+          outcome: 'failure',
+          ...who(owner.id),
+          detail: { reason, ...(error ? { error: error.slice(0, 200) } : {}) },
+        });
         return { ok: false, reason };
       };
       const challenge = await consumeChallenge(challengeOf(response), 'registration', binding);
       if (!challenge || challenge.ownerId !== owner.id) return refuse('challenge');
-      let verification;
+      let verification: VerifiedRegistrationResponse;
       try {
         verification = await verifyRegistrationResponse({
           response,
@@ -192,7 +231,12 @@ export function createPasskeyLibrary(deps: {
         if (isDuplicateKey(error)) return refuse('duplicate');
         throw error;
       }
-      await audit.record({ type: 'passkey.registered', outcome: 'success', ...who(owner.id), detail: { name: passkey.name, deviceType: passkey.deviceType, transports: passkey.transports } });
+      await audit.record({
+        type: 'passkey.registered',
+        outcome: 'success',
+        ...who(owner.id),
+        detail: { name: passkey.name, deviceType: passkey.deviceType, transports: passkey.transports },
+      });
       return { ok: true, passkey, signals: await signalsFor(owner) };
     },
 
@@ -203,7 +247,11 @@ export function createPasskeyLibrary(deps: {
      * accepts; every passkey is discoverable (resident keys are required at registration), so
      * the device finds it without a list.
      */
-    async authenticationOptions(input: { binding: string; membershipNumber?: string | undefined; hybrid?: boolean }): Promise<PublicKeyCredentialRequestOptionsJSON> {
+    async authenticationOptions(input: {
+      binding: string;
+      membershipNumber?: string | undefined;
+      hybrid?: boolean;
+    }): Promise<PublicKeyCredentialRequestOptionsJSON> {
       let ownerId: string | undefined;
       let decoy = false;
       if (input.membershipNumber && deps.findOwnerByNumber) {
@@ -212,18 +260,35 @@ export function createPasskeyLibrary(deps: {
         if (owner && own > 0) ownerId = owner.id;
         else decoy = true;
       }
-      const options = await generateAuthenticationOptions({ rpID: rpId, allowCredentials: [], userVerification: 'required', timeout: CHALLENGE_TTL_MS });
+      const options = await generateAuthenticationOptions({
+        rpID: rpId,
+        allowCredentials: [],
+        userVerification: 'required',
+        timeout: CHALLENGE_TTL_MS,
+      });
       await storeChallenge(options.challenge, { purpose: 'authentication', binding: input.binding, ownerId, decoy });
       // "Use a passkey on my phone": ask the browser to go straight to the QR code (WebAuthn L3 hints).
       return input.hybrid ? { ...options, hints: ['hybrid'] } : options;
     },
 
-    async authenticate(input: { binding: string; response: AuthenticationResponseJSON }): Promise<AuthenticationResult> {
+    async authenticate(input: {
+      binding: string;
+      response: AuthenticationResponseJSON;
+    }): Promise<AuthenticationResult> {
       const { response } = input;
       let discoverable = false;
-      const refuse = async (reason: PasskeyFailure, ownerId?: string, error?: string): Promise<AuthenticationResult> => {
+      const refuse = async (
+        reason: PasskeyFailure,
+        ownerId?: string,
+        error?: string,
+      ): Promise<AuthenticationResult> => {
         await audit.record({
-          type: reason === 'counterRegression' ? 'passkey.counter_regression' : realm === 'admin' ? 'admin.login' : 'login.passkey',
+          type:
+            reason === 'counterRegression'
+              ? 'passkey.counter_regression'
+              : realm === 'admin'
+                ? 'admin.login'
+                : 'login.passkey',
           outcome: 'failure',
           ...who(ownerId),
           detail: { reason, credential: response.id?.slice(0, 16), ...(error ? { error: error.slice(0, 200) } : {}) },
@@ -244,15 +309,20 @@ export function createPasskeyLibrary(deps: {
         return refuse('wrongMember', passkey.ownerId);
       }
       const owner = await deps.findOwner(passkey.ownerId);
-      if (!owner || !owner.active) return refuse('memberInactive', passkey.ownerId);
-      let verification;
+      if (!owner?.active) return refuse('memberInactive', passkey.ownerId);
+      let verification: VerifiedAuthenticationResponse;
       try {
         verification = await verifyAuthenticationResponse({
           response,
           expectedChallenge: challenge._id,
           expectedOrigin: origins,
           expectedRPID: rpId,
-          credential: { id: passkey._id, publicKey: bytesOf(passkey.publicKey), counter: passkey.counter, transports: passkey.transports as AuthenticatorTransport[] },
+          credential: {
+            id: passkey._id,
+            publicKey: bytesOf(passkey.publicKey),
+            counter: passkey.counter,
+            transports: passkey.transports as AuthenticatorTransport[],
+          },
           requireUserVerification: true,
         });
       } catch (error) {
@@ -260,19 +330,32 @@ export function createPasskeyLibrary(deps: {
         // A counter that does not increase means a cloned authenticator (WebAuthn §6.1.1).
         return refuse(/counter value/i.test(message) ? 'counterRegression' : 'notVerified', owner.id, message);
       }
-      if (!verification.verified || !verification.authenticationInfo.userVerified) return refuse('notVerified', owner.id);
+      if (!verification.verified || !verification.authenticationInfo.userVerified)
+        return refuse('notVerified', owner.id);
       const info = verification.authenticationInfo;
       // Conditional update: two racing uses of one assertion cannot both move the counter.
       const updated = await passkeys.updateOne(
         { _id: passkey._id, counter: passkey.counter },
-        { $set: { counter: info.newCounter, lastUsedAt: clock.now(), backedUp: info.credentialBackedUp, deviceType: info.credentialDeviceType } },
+        {
+          $set: {
+            counter: info.newCounter,
+            lastUsedAt: clock.now(),
+            backedUp: info.credentialBackedUp,
+            deviceType: info.credentialDeviceType,
+          },
+        },
       );
       if (updated.modifiedCount !== 1 && info.newCounter !== 0) return refuse('counterRegression', owner.id);
       // RFC 8176: swk for a synced (software-held) passkey, hwk for a device-bound one; user for the
       // biometric or PIN check; mfa since possession and that check are two factors.
       const amr = [info.credentialDeviceType === 'multiDevice' ? 'swk' : 'hwk', 'user', 'mfa'];
       const crossDevice = response.authenticatorAttachment === 'cross-platform';
-      await audit.record({ type: realm === 'admin' ? 'admin.login' : 'login.passkey', outcome: 'success', ...who(owner.id), detail: { passkey: passkey.name, crossDevice } });
+      await audit.record({
+        type: realm === 'admin' ? 'admin.login' : 'login.passkey',
+        outcome: 'success',
+        ...who(owner.id),
+        detail: { passkey: passkey.name, crossDevice },
+      });
       return { ok: true, owner, passkey, amr, crossDevice, signals: await signalsFor(owner) };
     },
 

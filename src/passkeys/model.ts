@@ -1,4 +1,4 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import { type Connection, type Model, Schema } from 'mongoose';
 
 /**
  * A passkey (WebAuthn credential); the credential id (base64url) is the key. Members' and admins'
@@ -74,7 +74,11 @@ challengeSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 export type PasskeyModel = Model<Passkey>;
 export type ChallengeModel = Model<Challenge>;
 
-export function createPasskeyModels(connection: Connection): { passkeys: PasskeyModel; adminPasskeys: PasskeyModel; challenges: ChallengeModel } {
+export function createPasskeyModels(connection: Connection): {
+  passkeys: PasskeyModel;
+  adminPasskeys: PasskeyModel;
+  challenges: ChallengeModel;
+} {
   return {
     passkeys: connection.model<Passkey>('Passkey', passkeySchema),
     adminPasskeys: connection.model<Passkey>('AdminPasskey', passkeySchema.clone(), 'admin_passkeys'),

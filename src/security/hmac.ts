@@ -25,7 +25,8 @@ export function createHmacs(secret: string): Hmac {
     }
     return k;
   };
-  const digest = (purpose: HmacPurpose, value: string): string => createHmac('sha256', key(purpose)).update(value).digest('base64url');
+  const digest = (purpose: HmacPurpose, value: string): string =>
+    createHmac('sha256', key(purpose)).update(value).digest('base64url');
   return {
     digest,
     key,

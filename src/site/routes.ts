@@ -12,7 +12,12 @@ export function registerSiteRoutes(router: Router, app: AppContext): void {
   router.get('/lang/:locale', async (ctx) => {
     const locale = ctx.params.locale;
     if (isLocale(locale)) {
-      ctx.cookies.set(LANG_COOKIE, locale, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 24 * 3600 * 1000, overwrite: true });
+      ctx.cookies.set(LANG_COOKIE, locale, {
+        httpOnly: true,
+        sameSite: 'lax',
+        maxAge: 365 * 24 * 3600 * 1000,
+        overwrite: true,
+      });
     }
     ctx.status = 303;
     ctx.redirect(safeReturnPath(ctx.query.return));

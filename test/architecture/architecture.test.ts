@@ -8,7 +8,10 @@ describe('the import rules', () => {
   });
 
   it('refuse a domain module importing the web layer or the admin feature', () => {
-    const wrong = importsOf('members/library.ts', "import { renderPage } from '../http/render.js';\nimport { createMemberActions } from '../admin/member-actions.js';");
+    const wrong = importsOf(
+      'members/library.ts',
+      "import { renderPage } from '../http/render.js';\nimport { createMemberActions } from '../admin/member-actions.js';",
+    );
     expect(violations(wrong)).toEqual([
       'members/library.ts → http/render.ts: domain may not import web',
       'members/library.ts → admin/member-actions.ts: domain may not import features',
@@ -17,8 +20,13 @@ describe('the import rules', () => {
 
   it('refuse a route reaching another module’s model, but allow its types and constants', () => {
     const wrong = importsOf('account/email.ts', "import { createMemberModel } from '../members/model.js';");
-    expect(violations(wrong)).toEqual(['account/email.ts → members/model.ts: only members/ and the composition root use its model (createMemberModel)']);
-    const fine = importsOf('account/notification.ts', "import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../members/model.js';\nimport type { Member } from '../members/model.js';");
+    expect(violations(wrong)).toEqual([
+      'account/email.ts → members/model.ts: only members/ and the composition root use its model (createMemberModel)',
+    ]);
+    const fine = importsOf(
+      'account/notification.ts',
+      "import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../members/model.js';\nimport type { Member } from '../members/model.js';",
+    );
     expect(violations(fine)).toEqual([]);
     expect(violations(importsOf('clients/library.ts', "import { oidcModel } from '../oidc/adapter.js';"))).toContain(
       "clients/library.ts: only oidc/ reaches the provider's collections (oidcModel)",

@@ -18,7 +18,22 @@ export interface Import {
 
 /** Layers from the bottom; a folder (or a root file) belongs to one. */
 export const LAYERS: ReadonlyArray<{ name: string; members: readonly string[] }> = [
-  { name: 'kernel', members: ['clock.ts', 'config.ts', 'log.ts', 'paths.ts', 'errors.ts', 'text.ts', 'i18n', 'security', 'db', 'limits', 'assurance'] },
+  {
+    name: 'kernel',
+    members: [
+      'clock.ts',
+      'config.ts',
+      'log.ts',
+      'paths.ts',
+      'errors.ts',
+      'text.ts',
+      'i18n',
+      'security',
+      'db',
+      'limits',
+      'assurance',
+    ],
+  },
   { name: 'domain', members: ['members', 'otp', 'passkeys', 'clients', 'audit', 'admins', 'messaging', 'notices'] },
   { name: 'protocol', members: ['oidc'] },
   { name: 'web', members: ['http', 'code-flow', 'console', 'context.ts'] },
@@ -37,12 +52,18 @@ export function layerOf(file: string): number {
   return index;
 }
 
-const IMPORT = /^\s*(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
+const IMPORT =
+  /^\s*(import|export)\s+(type\s+)?([^'";]*?)\s*from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
 
 /** The values an import clause brings in (names marked `type` are left out). */
 function namesOf(clause: string): string[] {
   const braces = /\{([^}]*)\}/.exec(clause)?.[1];
-  const parts = braces ? braces.split(',').map((part) => part.trim()).filter((part) => part && !part.startsWith('type ')) : [];
+  const parts = braces
+    ? braces
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part && !part.startsWith('type '))
+    : [];
   const names = parts.map((part) => part.split(/\s+as\s+/)[0]!.trim());
   const defaultName = /^([A-Za-z_$][\w$]*)\s*(,|$)/.exec(clause.trim())?.[1];
   return defaultName && defaultName !== 'type' ? [defaultName, ...names] : names;
@@ -93,9 +114,13 @@ export function violations(imports: readonly Import[]): string[] {
     if (!sameModule && edge.from !== COMPOSITION_ROOT && /(^|\/)model\.ts$/.test(edge.to) && !edge.typeOnly) {
       // Outside its module a model file gives types and constants (UPPER_CASE), never the model.
       const reaching = edge.names.filter((name) => !/^[A-Z][A-Z0-9_]*$/.test(name));
-      if (reaching.length) problems.push(`${edge.from} → ${edge.to}: only ${moduleOf(edge.to)}/ and the composition root use its model (${reaching.join(', ')})`);
+      if (reaching.length)
+        problems.push(
+          `${edge.from} → ${edge.to}: only ${moduleOf(edge.to)}/ and the composition root use its model (${reaching.join(', ')})`,
+        );
     }
-    if (!sameModule && edge.names.includes('oidcModel')) problems.push(`${edge.from}: only oidc/ reaches the provider's collections (oidcModel)`);
+    if (!sameModule && edge.names.includes('oidcModel'))
+      problems.push(`${edge.from}: only oidc/ reaches the provider's collections (oidcModel)`);
   }
   for (const cycle of cycles(imports)) problems.push(`import cycle: ${cycle.join(' → ')}`);
   return problems;

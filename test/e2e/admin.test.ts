@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import type { Browser as Chromium } from 'playwright-core';
-import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
+import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { addAuthenticator, launchChromium } from '../support/chromium.js';
 
 /**
@@ -48,7 +48,8 @@ it('enrols an admin with a passkey, signs in to the console and registers a clie
   await page.check('input[name=first_party]');
   await page.click('form[action="/admin/clients"] button[type=submit]');
   await page.waitForURL(/\/admin\/clients\/[A-Za-z0-9_-]+$/, { timeout: 10_000 }).catch(async (error: unknown) => {
-    if (process.env.E2E_DEBUG) console.log(page.url(), (await page.locator('main').textContent())?.replace(/\s+/g, ' '));
+    if (process.env.E2E_DEBUG)
+      console.log(page.url(), (await page.locator('main').textContent())?.replace(/\s+/g, ' '));
     throw error;
   });
   const secret = await page.locator('[data-client-secret]').textContent();
@@ -60,8 +61,18 @@ it('enrols an admin with a passkey, signs in to the console and registers a clie
   expect(await page.locator('[data-client-secret]').count()).toBe(0);
 
   const view = await app.context.clients.get(clientId);
-  expect(view).toMatchObject({ name: 'JAL Card Web', kind: 'web', first_party: true, redirect_uris: ['https://card.example.jp/oidc/callback'] });
-  const audit = await app.connection.collection('audit_events').find({ actor: `admin:${admin._id}` }).toArray();
-  expect(audit.map((event) => event.type)).toEqual(expect.arrayContaining(['admin.enrolled', 'admin.login', 'client.created']));
+  expect(view).toMatchObject({
+    name: 'JAL Card Web',
+    kind: 'web',
+    first_party: true,
+    redirect_uris: ['https://card.example.jp/oidc/callback'],
+  });
+  const audit = await app.connection
+    .collection('audit_events')
+    .find({ actor: `admin:${admin._id}` })
+    .toArray();
+  expect(audit.map((event) => event.type)).toEqual(
+    expect.arrayContaining(['admin.enrolled', 'admin.login', 'client.created']),
+  );
   await context.close();
 });

@@ -1,12 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser as Chromium, BrowserContext, Page } from 'playwright-core';
-import { ManualClock } from '../../src/clock.js';
+import type { BrowserContext, Browser as Chromium, Page } from 'playwright-core';
 import { ACR } from '../../src/assurance/acr.js';
-import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
+import { ManualClock } from '../../src/clock.js';
+import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { addAuthenticator, launchChromium, toBase64url, type VirtualAuthenticator } from '../support/chromium.js';
-import { startDeliveryStandIns, type DeliveryStandIns } from '../support/delivery.js';
+import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
 import { authorizationUrl, discoverRp, exchangeCode, type RelyingParty } from '../support/rp.js';
 import { codeIn } from '../support/vonage.js';
 
@@ -33,7 +33,12 @@ beforeAll(async () => {
   REDIRECT = `http://localhost:${(rpServer.address() as AddressInfo).port}/cb`;
   delivery = await startDeliveryStandIns();
   app = await startTestApp({ dbName: uniqueDbName('e2e-passkeys'), env: delivery.env, clock });
-  const client = await app.context.clients.create({ name: 'JAL Web', kind: 'web', redirectUris: [REDIRECT], firstParty: true });
+  const client = await app.context.clients.create({
+    name: 'JAL Web',
+    kind: 'web',
+    redirectUris: [REDIRECT],
+    firstParty: true,
+  });
   rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
   chromium = await launchChromium();
 }, 60_000);
@@ -51,7 +56,15 @@ afterAll(async () => {
 async function newMember(suffix: string) {
   const phone = `+8190777700${suffix}`;
   const email = `e2e${suffix}@example.jp`;
-  const member = await app.context.members.create({ familyName: 'Browser', givenName: suffix, email, phone, countryOfResidence: 'JP', password, locale: 'en' });
+  const member = await app.context.members.create({
+    familyName: 'Browser',
+    givenName: suffix,
+    email,
+    phone,
+    countryOfResidence: 'JP',
+    password,
+    locale: 'en',
+  });
   return { id: member._id, number: member.membershipNumber, phone, email };
 }
 type Member = Awaited<ReturnType<typeof newMember>>;
@@ -73,7 +86,12 @@ const smsCode = (phone: string) => codeIn(delivery.vonage.lastTo(phone)?.text);
  * My account: sign in (with the password, or with a discoverable passkey that the login page's
  * autofill uses at once in headless Chromium), then the e-mail one-time password; ends on `path`.
  */
-async function openAccount(page: Page, member: Member, via: 'password' | 'passkey' = 'password', path = '/account/passkeys') {
+async function openAccount(
+  page: Page,
+  member: Member,
+  via: 'password' | 'passkey' = 'password',
+  path = '/account/passkeys',
+) {
   await page.goto(`${app.baseUrl}${path}`);
   if (via === 'password') {
     await page.fill('#membershipNumber', member.number);
@@ -201,7 +219,9 @@ describe('a passkey on this device', () => {
     await page.goto(pending.url);
     // The login page's autofill offers the passkey at once; the server refuses it...
     await page.locator('[data-passkey-error]:not([hidden])').waitFor();
-    expect(await page.locator('[data-passkey-error]').textContent()).toBe('Sign-in with a passkey did not succeed. Please try again, or log in with your password.');
+    expect(await page.locator('[data-passkey-error]').textContent()).toBe(
+      'Sign-in with a passkey did not succeed. Please try again, or log in with your password.',
+    );
     // ...and the page tells the password manager (Signal API) to drop the unknown passkey.
     for (let i = 0; i < 50 && (await authenticator.credentials()).length > 0; i += 1) await page.waitForTimeout(100);
     expect(await authenticator.credentials()).toHaveLength(0);
@@ -226,7 +246,9 @@ describe('a passkey on a phone (hybrid)', () => {
     await page.click('a.passkey');
     await page.waitForSelector('[data-passkey-login][data-ready="true"]');
     await page.fill('#membershipNumber', member.number);
-    const optionsResponse = page.waitForResponse((r) => r.url().endsWith('/passkey/options') && r.request().postData()?.includes('"hybrid"') === true);
+    const optionsResponse = page.waitForResponse(
+      (r) => r.url().endsWith('/passkey/options') && r.request().postData()?.includes('"hybrid"') === true,
+    );
     await page.click('[data-passkey-hybrid]');
     const options = (await (await optionsResponse).json()) as { hints: string[]; allowCredentials: unknown[] };
     expect(options.hints).toEqual(['hybrid']);
@@ -247,14 +269,23 @@ describe('a browser without passkeys', () => {
   it('is told so, with the platforms that work, and offered the password', async () => {
     const { context, page } = await newPage();
     // What a browser without WebAuthn looks like to the page.
-    await context.addInitScript({ content: "Object.defineProperty(window, 'PublicKeyCredential', { value: undefined });" });
+    await context.addInitScript({
+      content: "Object.defineProperty(window, 'PublicKeyCredential', { value: undefined });",
+    });
     const pending = await authorizationUrl(rp);
     await page.goto(pending.url);
     await page.click('a.passkey');
     await page.locator('[data-passkey-unsupported]:not([hidden])').waitFor();
     const text = (await page.locator('[data-passkey-unsupported]').textContent())!.replace(/\s+/g, ' ');
     expect(text).toContain('This browser cannot use passkeys');
-    for (const platform of ['Windows 11', 'macOS 13 or later', 'iOS 16 or later', 'Android 9 or later', 'Chrome 109 or later']) expect(text).toContain(platform);
+    for (const platform of [
+      'Windows 11',
+      'macOS 13 or later',
+      'iOS 16 or later',
+      'Android 9 or later',
+      'Chrome 109 or later',
+    ])
+      expect(text).toContain(platform);
     expect(await page.locator('form[data-passkey-form]').isHidden()).toBe(true);
     expect(await page.locator('text=Log in with your password instead').isVisible()).toBe(true);
     await context.close();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ManualClock } from '../../src/clock.js';
-import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
-import { Browser, findForm, textOf, type Page } from '../support/browser.js';
-import { startDeliveryStandIns, type DeliveryStandIns } from '../support/delivery.js';
+import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
+import { Browser, findForm, type Page, textOf } from '../support/browser.js';
+import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
 import { codeIn } from '../support/vonage.js';
 
 /**
@@ -20,11 +20,32 @@ const abroad = { number: '', id: '', email: 'anna@example.co.uk' };
 beforeAll(async () => {
   delivery = await startDeliveryStandIns();
   app = await startTestApp({ dbName: uniqueDbName('account'), clock, env: delivery.env });
-  const t = await app.context.members.create({ familyName: '山田', givenName: '太郎', email: taro.email, countryOfResidence: 'JP', password, locale: 'en' });
+  const t = await app.context.members.create({
+    familyName: '山田',
+    givenName: '太郎',
+    email: taro.email,
+    countryOfResidence: 'JP',
+    password,
+    locale: 'en',
+  });
   Object.assign(taro, { number: t.membershipNumber, id: t._id });
-  const a = await app.context.members.create({ familyName: 'Smith', givenName: 'Anna', email: abroad.email, countryOfResidence: 'GB', password, locale: 'en' });
+  const a = await app.context.members.create({
+    familyName: 'Smith',
+    givenName: 'Anna',
+    email: abroad.email,
+    countryOfResidence: 'GB',
+    password,
+    locale: 'en',
+  });
   Object.assign(abroad, { number: a.membershipNumber, id: a._id });
-  await app.context.members.create({ familyName: 'Other', givenName: 'Member', email: 'taken@example.jp', phone: '080-9999-0000', countryOfResidence: 'JP', password });
+  await app.context.members.create({
+    familyName: 'Other',
+    givenName: 'Member',
+    email: 'taken@example.jp',
+    phone: '080-9999-0000',
+    countryOfResidence: 'JP',
+    password,
+  });
 });
 
 afterAll(async () => {
@@ -52,7 +73,9 @@ async function signIn(who: { number: string }, browser = new Browser()): Promise
 async function signInAndStepUp(who: { number: string; email: string }) {
   const { browser, page } = await signIn(who);
   const entry = await browser.submit(page, 'form[action^="/account/verify/send"]');
-  const overview = await browser.submit(entry, 'form[action^="/account/verify/check"]', { code: lastCodeTo(who.email) });
+  const overview = await browser.submit(entry, 'form[action^="/account/verify/check"]', {
+    code: lastCodeTo(who.email),
+  });
   expect(textOf(overview, 'h1')).toBe('Membership information');
   return { browser, page: overview };
 }
@@ -70,7 +93,9 @@ describe('My account', () => {
     expect(textOf(entry, 'details.help')).toContain('please allow “@jal.example”');
     const wrong = await browser.submit(entry, 'form[action^="/account/verify/check"]', { code: '00000x' });
     expect(textOf(wrong, '[role=alert]')).toBe('Enter the 6-digit one-time password.');
-    const overview = await browser.submit(wrong, 'form[action^="/account/verify/check"]', { code: lastCodeTo(taro.email) });
+    const overview = await browser.submit(wrong, 'form[action^="/account/verify/check"]', {
+      code: lastCodeTo(taro.email),
+    });
     expect(new URL(overview.url).pathname).toBe('/account');
     expect(textOf(overview, '#email')).toBe(taro.email);
     expect(textOf(overview, 'dl')).toContain(taro.number);
@@ -90,7 +115,9 @@ describe('My account', () => {
     const { browser, page } = await signIn(taro);
     const entry = await browser.submit(page, 'form[action^="/account/verify/send"]');
     clock.advanceSeconds(9 * 60 + 30);
-    const overview = await browser.submit(entry, 'form[action^="/account/verify/check"]', { code: lastCodeTo(taro.email) });
+    const overview = await browser.submit(entry, 'form[action^="/account/verify/check"]', {
+      code: lastCodeTo(taro.email),
+    });
     expect(textOf(overview, 'h1')).toBe('Membership information');
   });
 
@@ -107,11 +134,23 @@ describe('My account', () => {
 
 describe('changing the e-mail address', () => {
   it.each([
-    ['.abcd@example.co.jp', ['The part before the @ must not start with a period (.), and must not end with a period just before the @.']],
-    ['abcd.@example.co.jp', ['The part before the @ must not start with a period (.), and must not end with a period just before the @.']],
+    [
+      '.abcd@example.co.jp',
+      ['The part before the @ must not start with a period (.), and must not end with a period just before the @.'],
+    ],
+    [
+      'abcd.@example.co.jp',
+      ['The part before the @ must not start with a period (.), and must not end with a period just before the @.'],
+    ],
     ['ab..cd@example.co.jp', ['The part before the @ must not contain consecutive periods (..).']],
-    ['ab[cd@example.co.jp', ["The part before the @ may only contain letters, digits and the symbols . ! # $ % & ' * + - / = ? ^ _ { | } ~"]],
-    ['ab@cd@example.co.jp', ["The part before the @ may only contain letters, digits and the symbols . ! # $ % & ' * + - / = ? ^ _ { | } ~"]],
+    [
+      'ab[cd@example.co.jp',
+      ["The part before the @ may only contain letters, digits and the symbols . ! # $ % & ' * + - / = ? ^ _ { | } ~"],
+    ],
+    [
+      'ab@cd@example.co.jp',
+      ["The part before the @ may only contain letters, digits and the symbols . ! # $ % & ' * + - / = ? ^ _ { | } ~"],
+    ],
     ['not-an-address', ['Enter a valid e-mail address, such as name@example.co.jp.']],
   ])('refuses %s with the rule it breaks, and changes nothing', async (address, messages) => {
     const { browser } = await signInAndStepUp(taro);
@@ -134,12 +173,16 @@ describe('changing the e-mail address', () => {
     expect((await member(taro.id)).email).toBe(taro.email); // not before the code
 
     const code = lastCodeTo('taro.new@example.jp');
-    const wrong = await browser.submit(confirm, 'form[action^="/account/email/confirm/check"]', { code: code === '999999' ? '111111' : '999999' });
+    const wrong = await browser.submit(confirm, 'form[action^="/account/email/confirm/check"]', {
+      code: code === '999999' ? '111111' : '999999',
+    });
     expect(textOf(wrong, '[role=alert]')).toMatch(/incorrect/);
     expect((await member(taro.id)).email).toBe(taro.email);
 
     const overview = await browser.submit(wrong, 'form[action^="/account/email/confirm/check"]', { code });
-    expect(textOf(overview, '[role=status]')).toBe('Your e-mail address has been changed. We have informed your previous address.');
+    expect(textOf(overview, '[role=status]')).toBe(
+      'Your e-mail address has been changed. We have informed your previous address.',
+    );
     expect(textOf(overview, '#email')).toBe('taro.new@example.jp');
     const changed = await member(taro.id);
     expect(changed).toMatchObject({ email: 'taro.new@example.jp', emailVerified: true });
@@ -147,7 +190,9 @@ describe('changing the e-mail address', () => {
     const notice = delivery.smtp.lastTo(taro.email)!;
     expect(notice.subject).toBe('Your JMB e-mail address was changed');
     expect(notice.text).toContain('t***@example.jp');
-    const audit = await app.connection.collection('audit_events').findOne({ type: 'profile.email_changed', memberId: taro.id, outcome: 'success' });
+    const audit = await app.connection
+      .collection('audit_events')
+      .findOne({ type: 'profile.email_changed', memberId: taro.id, outcome: 'success' });
     expect(audit?.detail).toEqual({ from: 't***@example.jp', to: 't***@example.jp' });
     expect(JSON.stringify(audit)).not.toContain('taro.new@example.jp');
 
@@ -155,27 +200,40 @@ describe('changing the e-mail address', () => {
   });
 
   it('names the field a new member collides on (the in-memory server gives no keyPattern)', async () => {
-    await expect(app.context.members.create({ familyName: 'Copy', givenName: 'Cat', email: 'taken@example.jp', countryOfResidence: 'JP' })).rejects.toThrow(
-      'email: is already registered to another member',
-    );
+    await expect(
+      app.context.members.create({
+        familyName: 'Copy',
+        givenName: 'Cat',
+        email: 'taken@example.jp',
+        countryOfResidence: 'JP',
+      }),
+    ).rejects.toThrow('email: is already registered to another member');
   });
 
   it('refuses an address another member has, without saying whose', async () => {
     const { browser } = await signInAndStepUp(taro);
     const form = await browser.go(`${app.baseUrl}/account/email`);
     const confirm = await browser.submit(form, 'form[action="/account/email"]', { email: 'taken@example.jp' });
-    const done = await browser.submit(confirm, 'form[action^="/account/email/confirm/check"]', { code: lastCodeTo('taken@example.jp') });
+    const done = await browser.submit(confirm, 'form[action^="/account/email/confirm/check"]', {
+      code: lastCodeTo('taken@example.jp'),
+    });
     expect(done.status).toBe(409);
-    expect(textOf(done, '[role=alert]')).toBe('This e-mail address cannot be registered. Please use a different address.');
+    expect(textOf(done, '[role=alert]')).toBe(
+      'This e-mail address cannot be registered. Please use a different address.',
+    );
     expect((await member(taro.id)).email).toBe(taro.email);
   });
 
   it('sends members living outside Japan to the Mileage Bank Center', async () => {
     const { browser } = await signInAndStepUp(abroad);
     const page = await browser.go(`${app.baseUrl}/account/email`);
-    expect(textOf(page, '[role=alert]')).toMatch(/Members living outside Japan cannot change their e-mail address here/);
+    expect(textOf(page, '[role=alert]')).toMatch(
+      /Members living outside Japan cannot change their e-mail address here/,
+    );
     expect(page.html.querySelector('form[action="/account/email"]')).toBeNull();
-    const forced = await browser.go(`${app.baseUrl}/account/email`, { form: { _csrf: findForm(page, 'form[action="/account/logout"]').fields._csrf!, email: 'new@example.com' } });
+    const forced = await browser.go(`${app.baseUrl}/account/email`, {
+      form: { _csrf: findForm(page, 'form[action="/account/logout"]').fields._csrf!, email: 'new@example.com' },
+    });
     expect(forced.status).toBe(403);
     expect((await member(abroad.id)).email).toBe(abroad.email);
   });
@@ -190,8 +248,14 @@ describe('changing the e-mail address', () => {
 
 describe('registering a mobile number for SMS (the four steps)', () => {
   it.each([
-    ['abc', 'Enter a valid mobile phone number, such as 090-1234-5678 (outside Japan, start with + and the country code).'],
-    ['090-1234', 'Enter a valid mobile phone number, such as 090-1234-5678 (outside Japan, start with + and the country code).'],
+    [
+      'abc',
+      'Enter a valid mobile phone number, such as 090-1234-5678 (outside Japan, start with + and the country code).',
+    ],
+    [
+      '090-1234',
+      'Enter a valid mobile phone number, such as 090-1234-5678 (outside Japan, start with + and the country code).',
+    ],
     ['03-1234-5678', 'This is not a mobile phone number. Text messages (SMS) can only be sent to a mobile phone.'],
   ])('step 1 refuses %s clearly', async (typed, message) => {
     const { browser } = await signInAndStepUp(taro);
@@ -212,33 +276,56 @@ describe('registering a mobile number for SMS (the four steps)', () => {
     expect(textOf(confirm, '[role=status]')).toContain('by SMS to ***-****-1357');
     expect((await member(taro.id)).phone).toBeUndefined();
     // Step 3
-    const step4 = await browser.submit(confirm, 'form[action^="/account/phone/confirm/check"]', { code: codeIn(delivery.vonage.lastTo('+819024681357')?.text) });
+    const step4 = await browser.submit(confirm, 'form[action^="/account/phone/confirm/check"]', {
+      code: codeIn(delivery.vonage.lastTo('+819024681357')?.text),
+    });
     expect(new URL(step4.url).pathname).toBe('/account/notification');
-    expect(textOf(step4, '[role=status]')).toMatch(/As the last step, set your notification destination to “Mobile Phone \(SMS\)”/);
+    expect(textOf(step4, '[role=status]')).toMatch(
+      /As the last step, set your notification destination to “Mobile Phone \(SMS\)”/,
+    );
     expect(step4.html.querySelector('input[value=sms]')?.getAttribute('checked')).not.toBeUndefined();
-    expect(await member(taro.id)).toMatchObject({ phone: '+819024681357', phoneVerified: true, notificationChannel: 'email' });
+    expect(await member(taro.id)).toMatchObject({
+      phone: '+819024681357',
+      phoneVerified: true,
+      notificationChannel: 'email',
+    });
     expect(delivery.smtp.lastTo(taro.email)?.subject).toBe('Your JMB mobile phone number was changed');
     // Step 4
     const saved = await browser.submit(step4, 'form[action="/account/notification"]', { channel: 'sms' });
     expect(textOf(saved, '[role=status]')).toBe('Your notification destination has been saved.');
     expect((await member(taro.id)).notificationChannel).toBe('sms');
-    expect(await app.connection.collection('audit_events').findOne({ type: 'profile.notification_changed', memberId: taro.id })).toMatchObject({ detail: { from: 'email', to: 'sms' } });
-    expect(await app.connection.collection('audit_events').findOne({ type: 'profile.phone_changed', memberId: taro.id })).toMatchObject({ detail: { from: null, to: '***-****-1357' } });
+    expect(
+      await app.connection
+        .collection('audit_events')
+        .findOne({ type: 'profile.notification_changed', memberId: taro.id }),
+    ).toMatchObject({ detail: { from: 'email', to: 'sms' } });
+    expect(
+      await app.connection.collection('audit_events').findOne({ type: 'profile.phone_changed', memberId: taro.id }),
+    ).toMatchObject({ detail: { from: null, to: '***-****-1357' } });
 
     // The next step-up goes by SMS.
     const next = await signIn(taro);
     expect(textOf(next.page, '.card')).toContain('by SMS to ***-****-1357');
 
-    await app.connection.collection('members').updateOne({ _id: taro.id as never }, { $unset: { phone: 1 }, $set: { phoneVerified: false, notificationChannel: 'email' } });
+    await app.connection
+      .collection('members')
+      .updateOne(
+        { _id: taro.id as never },
+        { $unset: { phone: 1 }, $set: { phoneVerified: false, notificationChannel: 'email' } },
+      );
   });
 
   it('refuses a number another member has', async () => {
     const { browser } = await signInAndStepUp(taro);
     const form = await browser.go(`${app.baseUrl}/account/phone`);
     const confirm = await browser.submit(form, 'form[action="/account/phone"]', { phone: '080-9999-0000' });
-    const done = await browser.submit(confirm, 'form[action^="/account/phone/confirm/check"]', { code: codeIn(delivery.vonage.lastTo('+818099990000')?.text) });
+    const done = await browser.submit(confirm, 'form[action^="/account/phone/confirm/check"]', {
+      code: codeIn(delivery.vonage.lastTo('+818099990000')?.text),
+    });
     expect(done.status).toBe(409);
-    expect(textOf(done, '[role=alert]')).toBe('This mobile phone number cannot be registered. Please use a different number.');
+    expect(textOf(done, '[role=alert]')).toBe(
+      'This mobile phone number cannot be registered. Please use a different number.',
+    );
     expect((await member(taro.id)).phone).toBeUndefined();
   });
 
@@ -253,9 +340,13 @@ describe('registering a mobile number for SMS (the four steps)', () => {
     const { browser } = await signInAndStepUp(taro);
     const page = await browser.go(`${app.baseUrl}/account/notification`);
     expect(page.html.querySelector('input[value=sms]')?.hasAttribute('disabled')).toBe(true);
-    const refused = await browser.go(`${app.baseUrl}/account/notification`, { form: { _csrf: findForm(page, 'form[action="/account/notification"]').fields._csrf!, channel: 'sms' } });
+    const refused = await browser.go(`${app.baseUrl}/account/notification`, {
+      form: { _csrf: findForm(page, 'form[action="/account/notification"]').fields._csrf!, channel: 'sms' },
+    });
     expect(refused.status).toBe(400);
-    expect(textOf(refused, '[role=alert]')).toMatch(/To choose SMS, first register and verify your mobile phone number/);
+    expect(textOf(refused, '[role=alert]')).toMatch(
+      /To choose SMS, first register and verify your mobile phone number/,
+    );
     expect((await member(taro.id)).notificationChannel).toBe('email');
   });
 });

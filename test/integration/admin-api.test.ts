@@ -4,9 +4,9 @@ import { exportJWK, generateKeyPair } from 'jose';
 import request from 'supertest';
 import { registerAdminApi } from '../../src/admin/api/routes.js';
 import { adminApiResource } from '../../src/oidc/provider.js';
-import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
+import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser } from '../support/browser.js';
-import { startDeliveryStandIns, type DeliveryStandIns } from '../support/delivery.js';
+import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
 import { authorizationUrl, discoverRp, exchangeCode, oidc, passwordLogin, type RelyingParty } from '../support/rp.js';
 
 /**
@@ -24,7 +24,13 @@ const CALLBACK = 'https://rp.example.com/cb';
 
 async function serviceToken(role: 'viewer' | 'editor', scope: string): Promise<string> {
   const created = await app.context.clients.create({ name: `${role} service`, kind: 'service', adminRole: role });
-  const config = await oidc.discovery(new URL(app.issuer), created.clientId, undefined, oidc.ClientSecretBasic(created.clientSecret!), { execute: [oidc.allowInsecureRequests] });
+  const config = await oidc.discovery(
+    new URL(app.issuer),
+    created.clientId,
+    undefined,
+    oidc.ClientSecretBasic(created.clientSecret!),
+    { execute: [oidc.allowInsecureRequests] },
+  );
   const tokens = await oidc.clientCredentialsGrant(config, { scope, resource: adminApiResource(app.issuer) });
   return tokens.access_token;
 }
@@ -34,18 +40,35 @@ const as = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 async function memberSignIn(rp: RelyingParty, browser = new Browser()) {
   const pending = await authorizationUrl(rp, { scope: 'openid email offline_access' });
-  const { callback } = await passwordLogin(browser, rp, { membershipNumber: member.number, password: member.password }, pending);
+  const { callback } = await passwordLogin(
+    browser,
+    rp,
+    { membershipNumber: member.number, password: member.password },
+    pending,
+  );
   return exchangeCode(rp, callback, pending);
 }
 
 beforeAll(async () => {
   delivery = await startDeliveryStandIns();
   app = await startTestApp({ dbName: uniqueDbName('admin-api'), env: delivery.env });
-  const m = await app.context.members.create({ familyName: 'Api', givenName: 'Member', email: member.email, countryOfResidence: 'GB', password: member.password, locale: 'en' });
+  const m = await app.context.members.create({
+    familyName: 'Api',
+    givenName: 'Member',
+    email: member.email,
+    countryOfResidence: 'GB',
+    password: member.password,
+    locale: 'en',
+  });
   Object.assign(member, { id: m._id, number: m.membershipNumber });
   editorToken = await serviceToken('editor', 'admin:read admin:write');
   viewerToken = await serviceToken('viewer', 'admin:read admin:write');
-  const rpClient = await app.context.clients.create({ name: 'Member app', kind: 'web', redirectUris: [CALLBACK], firstParty: true });
+  const rpClient = await app.context.clients.create({
+    name: 'Member app',
+    kind: 'web',
+    redirectUris: [CALLBACK],
+    firstParty: true,
+  });
   memberRp = await discoverRp(app.issuer, { ...rpClient, redirectUri: CALLBACK });
 });
 
@@ -93,9 +116,15 @@ describe('who may call the admin API', () => {
 
   it('lets a viewer read but not change', async () => {
     expect((await api().get('/api/admin/clients').set(as(viewerToken))).status).toBe(200);
-    const response = await api().post('/api/admin/clients').set(as(viewerToken)).send({ name: 'X', kind: 'spa', redirect_uris: ['https://x.example/cb'] });
+    const response = await api()
+      .post('/api/admin/clients')
+      .set(as(viewerToken))
+      .send({ name: 'X', kind: 'spa', redirect_uris: ['https://x.example/cb'] });
     expect(response.status).toBe(403);
-    expect(response.body).toEqual({ error: 'insufficient_scope', error_description: 'the token lacks the admin:write scope' });
+    expect(response.body).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'the token lacks the admin:write scope',
+    });
   });
 
   it('refuses a revoked token', async () => {
@@ -115,16 +144,46 @@ describe('client applications', () => {
     [{ name: 'X', kind: 'web', redirect_uris: ['http://x.example/cb'] }, 'redirect_uris'],
     [{ name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb#frag'] }, 'redirect_uris'],
     [{ name: 'X', kind: 'native', redirect_uris: ['myapp:/cb'] }, 'redirect_uris'],
-    [{ name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb'], post_logout_redirect_uris: ['ftp://x.example/'] }, 'post_logout_redirect_uris'],
+    [
+      {
+        name: 'X',
+        kind: 'web',
+        redirect_uris: ['https://x.example/cb'],
+        post_logout_redirect_uris: ['ftp://x.example/'],
+      },
+      'post_logout_redirect_uris',
+    ],
     [{ name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb'], min_acr: 'urn:other' }, 'min_acr'],
     [{ name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb'], access_token_ttl: 5 }, 'access_token_ttl'],
-    [{ name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb'], refresh_token_ttl: 10 ** 9 }, 'refresh_token_ttl'],
+    [
+      { name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb'], refresh_token_ttl: 10 ** 9 },
+      'refresh_token_ttl',
+    ],
     [{ name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb'], scopes: ['openid', 'admin'] }, 'scopes.1'],
-    [{ name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb'], grant_types: ['refresh_token'] }, 'grant_types'],
+    [
+      { name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb'], grant_types: ['refresh_token'] },
+      'grant_types',
+    ],
     [{ name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb'], admin_role: 'editor' }, 'admin_role'],
     [{ name: 'X', kind: 'service' }, 'admin_role'],
-    [{ name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb'], token_endpoint_auth_method: 'private_key_jwt' }, 'jwks_uri'],
-    [{ name: 'X', kind: 'spa', redirect_uris: ['https://x.example/cb'], token_endpoint_auth_method: 'client_secret_basic' }, 'token_endpoint_auth_method'],
+    [
+      {
+        name: 'X',
+        kind: 'web',
+        redirect_uris: ['https://x.example/cb'],
+        token_endpoint_auth_method: 'private_key_jwt',
+      },
+      'jwks_uri',
+    ],
+    [
+      {
+        name: 'X',
+        kind: 'spa',
+        redirect_uris: ['https://x.example/cb'],
+        token_endpoint_auth_method: 'client_secret_basic',
+      },
+      'token_endpoint_auth_method',
+    ],
     [{ name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb'], colour: 'red' }, 'colour'],
     [{ name: 'X', kind: 'web', redirect_uris: ['https://x.example/cb'], client_id: 'has.dots' }, 'client_id'],
   ])('refuses %j, naming %s, and stores nothing', async (input, field) => {
@@ -141,18 +200,32 @@ describe('client applications', () => {
     const created = await api()
       .post('/api/admin/clients')
       .set(as(editorToken))
-      .send({ name: 'Mileage Mall', kind: 'web', redirect_uris: [CALLBACK], first_party: true, min_acr: 'urn:jmb:acr:otp', access_token_ttl: 300 });
+      .send({
+        name: 'Mileage Mall',
+        kind: 'web',
+        redirect_uris: [CALLBACK],
+        first_party: true,
+        min_acr: 'urn:jmb:acr:otp',
+        access_token_ttl: 300,
+      });
     expect(created.status).toBe(201);
     const { client_id: clientId, client_secret: secret } = created.body;
     expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(created.body).toMatchObject({ kind: 'web', first_party: true, min_acr: 'urn:jmb:acr:otp', access_token_ttl: 300, disabled: false });
+    expect(created.body).toMatchObject({
+      kind: 'web',
+      first_party: true,
+      min_acr: 'urn:jmb:acr:otp',
+      access_token_ttl: 300,
+      disabled: false,
+    });
 
     const shown = await api().get(`/api/admin/clients/${clientId}`).set(as(viewerToken));
     expect(shown.body).not.toHaveProperty('client_secret');
     const stored = await app.connection.collection('oidc_client').findOne({ _id: clientId as never });
     expect(JSON.stringify(stored)).not.toContain(secret);
 
-    const introspect = (s: string) => request(app.server).post('/token/introspection').auth(clientId, s).type('form').send({ token: 'x' });
+    const introspect = (s: string) =>
+      request(app.server).post('/token/introspection').auth(clientId, s).type('form').send({ token: 'x' });
     expect((await introspect(secret)).status).toBe(200);
     const rotated = await api().post(`/api/admin/clients/${clientId}/secret`).set(as(editorToken));
     expect(rotated.body.client_secret).not.toBe(secret);
@@ -161,21 +234,41 @@ describe('client applications', () => {
   });
 
   it('edits a client, keeping what was not changed', async () => {
-    const created = await api().post('/api/admin/clients').set(as(editorToken)).send({ name: 'Before', kind: 'native', redirect_uris: ['jp.example.app:/cb'] });
+    const created = await api()
+      .post('/api/admin/clients')
+      .set(as(editorToken))
+      .send({ name: 'Before', kind: 'native', redirect_uris: ['jp.example.app:/cb'] });
     const changed = await api()
       .patch(`/api/admin/clients/${created.body.client_id}`)
       .set(as(editorToken))
       .send({ name: 'After', redirect_uris: ['jp.example.app:/cb', 'http://127.0.0.1/cb'] });
     expect(changed.status).toBe(200);
-    expect(changed.body).toMatchObject({ name: 'After', kind: 'native', token_endpoint_auth_method: 'none', redirect_uris: ['jp.example.app:/cb', 'http://127.0.0.1/cb'] });
-    const refused = await api().patch(`/api/admin/clients/${created.body.client_id}`).set(as(editorToken)).send({ kind: 'web' });
+    expect(changed.body).toMatchObject({
+      name: 'After',
+      kind: 'native',
+      token_endpoint_auth_method: 'none',
+      redirect_uris: ['jp.example.app:/cb', 'http://127.0.0.1/cb'],
+    });
+    const refused = await api()
+      .patch(`/api/admin/clients/${created.body.client_id}`)
+      .set(as(editorToken))
+      .send({ kind: 'web' });
     expect(refused.body.field).toBe('kind');
-    expect((await api().patch('/api/admin/clients/nope-nope').set(as(editorToken)).send({ name: 'x' })).status).toBe(404);
+    expect((await api().patch('/api/admin/clients/nope-nope').set(as(editorToken)).send({ name: 'x' })).status).toBe(
+      404,
+    );
   });
 
   it('signs a member in for an app registered through the API; deleting the app revokes its tokens', async () => {
-    const created = await api().post('/api/admin/clients').set(as(editorToken)).send({ name: 'Via API', kind: 'web', redirect_uris: [CALLBACK], first_party: true });
-    const rp = await discoverRp(app.issuer, { clientId: created.body.client_id, clientSecret: created.body.client_secret, redirectUri: CALLBACK });
+    const created = await api()
+      .post('/api/admin/clients')
+      .set(as(editorToken))
+      .send({ name: 'Via API', kind: 'web', redirect_uris: [CALLBACK], first_party: true });
+    const rp = await discoverRp(app.issuer, {
+      clientId: created.body.client_id,
+      clientSecret: created.body.client_secret,
+      redirectUri: CALLBACK,
+    });
     const tokens = await memberSignIn(rp);
     expect((await oidc.fetchUserInfo(rp.config, tokens.access_token, member.id)).email).toBe(member.email);
 
@@ -194,20 +287,40 @@ describe('client applications', () => {
     const created = await api()
       .post('/api/admin/clients')
       .set(as(editorToken))
-      .send({ name: 'Key app', kind: 'web', token_endpoint_auth_method: 'private_key_jwt', jwks: { keys: [jwk] }, redirect_uris: [CALLBACK], first_party: true });
+      .send({
+        name: 'Key app',
+        kind: 'web',
+        token_endpoint_auth_method: 'private_key_jwt',
+        jwks: { keys: [jwk] },
+        redirect_uris: [CALLBACK],
+        first_party: true,
+      });
     expect(created.status).toBe(201);
     expect(created.body).not.toHaveProperty('client_secret');
     expect(created.body.token_endpoint_auth_method).toBe('private_key_jwt');
-    const config = await oidc.discovery(new URL(app.issuer), created.body.client_id, undefined, oidc.PrivateKeyJwt({ key: privateKey, kid: 'app-key-1' }), {
-      execute: [oidc.allowInsecureRequests],
-    });
+    const config = await oidc.discovery(
+      new URL(app.issuer),
+      created.body.client_id,
+      undefined,
+      oidc.PrivateKeyJwt({ key: privateKey, kid: 'app-key-1' }),
+      {
+        execute: [oidc.allowInsecureRequests],
+      },
+    );
     const rp = { config, clientId: created.body.client_id, redirectUri: CALLBACK };
     expect((await memberSignIn(rp)).claims()!.sub).toBe(member.id);
   });
 
   it('disabling an app revokes its tokens and refuses sign-ins until it is enabled again', async () => {
-    const created = await api().post('/api/admin/clients').set(as(editorToken)).send({ name: 'Switch', kind: 'web', redirect_uris: [CALLBACK], first_party: true });
-    const rp = await discoverRp(app.issuer, { clientId: created.body.client_id, clientSecret: created.body.client_secret, redirectUri: CALLBACK });
+    const created = await api()
+      .post('/api/admin/clients')
+      .set(as(editorToken))
+      .send({ name: 'Switch', kind: 'web', redirect_uris: [CALLBACK], first_party: true });
+    const rp = await discoverRp(app.issuer, {
+      clientId: created.body.client_id,
+      clientSecret: created.body.client_secret,
+      redirectUri: CALLBACK,
+    });
     const tokens = await memberSignIn(rp);
     const disabled = await api().post(`/api/admin/clients/${created.body.client_id}/disable`).set(as(editorToken));
     expect(disabled.body.disabled).toBe(true);
@@ -229,7 +342,9 @@ describe('client applications', () => {
 
 describe('dynamic registration (RFC 7591/7592)', () => {
   it('needs an initial access token issued by an admin', async () => {
-    const refused = await request(app.server).post('/reg').send({ redirect_uris: [CALLBACK] });
+    const refused = await request(app.server)
+      .post('/reg')
+      .send({ redirect_uris: [CALLBACK] });
     expect(refused.status).toBe(401);
 
     const issued = await api().post('/api/admin/initial-access-tokens').set(as(editorToken)).send({ expires_in: 3600 });
@@ -239,7 +354,12 @@ describe('dynamic registration (RFC 7591/7592)', () => {
       .set('Authorization', `Bearer ${issued.body.initial_access_token}`)
       .send({ client_name: 'Partner hotel', redirect_uris: [CALLBACK], first_party: true, admin_role: 'editor' });
     expect(registered.status).toBe(201);
-    const { client_id: clientId, client_secret: secret, registration_access_token: rat, registration_client_uri: uri } = registered.body;
+    const {
+      client_id: clientId,
+      client_secret: secret,
+      registration_access_token: rat,
+      registration_client_uri: uri,
+    } = registered.body;
     expect(secret).toEqual(expect.any(String));
     expect(registered.body).not.toHaveProperty('first_party');
     expect(registered.body).not.toHaveProperty('admin_role');
@@ -256,7 +376,12 @@ describe('dynamic registration (RFC 7591/7592)', () => {
     const update = await request(app.server)
       .put(path)
       .set('Authorization', `Bearer ${rat}`)
-      .send({ client_id: clientId, client_secret: secret, client_name: 'Partner hotel (renamed)', redirect_uris: [CALLBACK] });
+      .send({
+        client_id: clientId,
+        client_secret: secret,
+        client_name: 'Partner hotel (renamed)',
+        redirect_uris: [CALLBACK],
+      });
     expect(update.status).toBe(200);
     expect(update.body.client_name).toBe('Partner hotel (renamed)');
     const wrongSecret = await request(app.server)
@@ -265,7 +390,10 @@ describe('dynamic registration (RFC 7591/7592)', () => {
       .send({ client_id: clientId, client_secret: 'not-the-secret', redirect_uris: [CALLBACK] });
     expect(wrongSecret.status).toBe(400);
 
-    const audit = await app.connection.collection('audit_events').find({ clientId, actor: 'dynamic-registration' }).toArray();
+    const audit = await app.connection
+      .collection('audit_events')
+      .find({ clientId, actor: 'dynamic-registration' })
+      .toArray();
     expect(audit.map((e) => e.type)).toEqual(['client.created', 'client.changed']);
   });
 
@@ -281,7 +409,10 @@ describe('dynamic registration (RFC 7591/7592)', () => {
 
 describe('members', () => {
   it('finds a member by membership number, with status and passkeys', async () => {
-    const found = await api().get('/api/admin/members').query({ membership_number: member.number }).set(as(viewerToken));
+    const found = await api()
+      .get('/api/admin/members')
+      .query({ membership_number: member.number })
+      .set(as(viewerToken));
     expect(found.body.members).toHaveLength(1);
     expect(found.body.members[0]).toMatchObject({ id: member.id, status: 'active', passkeys: [], has_password: true });
     expect(found.body.members[0]).not.toHaveProperty('passwordHash');
@@ -300,7 +431,12 @@ describe('members', () => {
     await expect(memberSignIn(memberRp)).rejects.toThrow(/did not reach the callback|no form/);
     await api().post(`/api/admin/members/${member.id}/unlock`).set(as(editorToken));
     expect((await memberSignIn(memberRp)).claims()!.sub).toBe(member.id);
-    const types = (await app.connection.collection('audit_events').find({ memberId: member.id, type: /^member\./ }).toArray()).map((e) => e.type);
+    const types = (
+      await app.connection
+        .collection('audit_events')
+        .find({ memberId: member.id, type: /^member\./ })
+        .toArray()
+    ).map((e) => e.type);
     expect(types).toEqual(['member.locked', 'member.unlocked']);
   });
 
@@ -309,28 +445,45 @@ describe('members', () => {
     const tokens = await memberSignIn(memberRp, browser);
     const ended = await api().post(`/api/admin/members/${member.id}/sessions/revoke`).set(as(editorToken));
     expect(ended.body.sessions).toBeGreaterThanOrEqual(1);
-    await expect(oidc.refreshTokenGrant(memberRp.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(memberRp.config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
     const silent = await authorizationUrl(memberRp, { prompt: 'none' });
     const page = await browser.go(silent.url, { stopAt: (url) => url.startsWith(CALLBACK) });
     expect(new URL(page.url).searchParams.get('error')).toBe('login_required');
   });
 
   it('changes the e-mail address on the member’s behalf and tells the member', async () => {
-    const refused = await api().patch(`/api/admin/members/${member.id}/contact`).set(as(editorToken)).send({ email: 'ab..cd@example.jp' });
+    const refused = await api()
+      .patch(`/api/admin/members/${member.id}/contact`)
+      .set(as(editorToken))
+      .send({ email: 'ab..cd@example.jp' });
     expect(refused.status).toBe(400);
     expect(refused.body.field).toBe('email');
-    const changed = await api().patch(`/api/admin/members/${member.id}/contact`).set(as(editorToken)).send({ email: 'new.address@example.co.uk' });
+    const changed = await api()
+      .patch(`/api/admin/members/${member.id}/contact`)
+      .set(as(editorToken))
+      .send({ email: 'new.address@example.co.uk' });
     expect(changed.status).toBe(200);
     expect(changed.body).toMatchObject({ email: 'new.address@example.co.uk', email_verified: true });
     expect(delivery.smtp.lastTo(member.email)?.subject).toBe('Your JMB e-mail address was changed');
     expect(delivery.smtp.lastTo('new.address@example.co.uk')?.subject).toBe('Your JMB e-mail address was changed');
-    const audit = await app.connection.collection('audit_events').findOne({ type: 'profile.email_changed', memberId: member.id });
-    expect(audit).toMatchObject({ actor: expect.stringMatching(/^client:/), detail: { from: 'a***@example.jp', to: 'n***@example.co.uk', by: 'admin' } });
-    await app.connection.collection('members').updateOne({ _id: member.id as never }, { $set: { email: member.email } });
+    const audit = await app.connection
+      .collection('audit_events')
+      .findOne({ type: 'profile.email_changed', memberId: member.id });
+    expect(audit).toMatchObject({
+      actor: expect.stringMatching(/^client:/),
+      detail: { from: 'a***@example.jp', to: 'n***@example.co.uk', by: 'admin' },
+    });
+    await app.connection
+      .collection('members')
+      .updateOne({ _id: member.id as never }, { $set: { email: member.email } });
   });
 
   it('answers 404 for an unknown member', async () => {
-    expect((await api().get('/api/admin/members/00000000-0000-0000-0000-000000000000').set(as(viewerToken))).status).toBe(404);
+    expect(
+      (await api().get('/api/admin/members/00000000-0000-0000-0000-000000000000').set(as(viewerToken))).status,
+    ).toBe(404);
   });
 });
 
@@ -344,13 +497,22 @@ describe('the audit trail', () => {
     expect([...times].sort().reverse()).toEqual(times);
     expect(all.body.events.every((e: { ip?: string }) => typeof e.ip === 'string')).toBe(true);
 
-    const logins = await api().get('/api/admin/audit').query({ member_id: member.id, type: 'login.password' }).set(as(viewerToken));
+    const logins = await api()
+      .get('/api/admin/audit')
+      .query({ member_id: member.id, type: 'login.password' })
+      .set(as(viewerToken));
     expect(logins.body.events.every((e: { type: string }) => e.type === 'login.password')).toBe(true);
-    const future = await api().get('/api/admin/audit').query({ from: new Date(Date.now() + 3600_000).toISOString() }).set(as(viewerToken));
+    const future = await api()
+      .get('/api/admin/audit')
+      .query({ from: new Date(Date.now() + 3600_000).toISOString() })
+      .set(as(viewerToken));
     expect(future.body.events).toEqual([]);
     const page = await api().get('/api/admin/audit').query({ limit: 2 }).set(as(viewerToken));
     expect(page.body.events).toHaveLength(2);
-    const next = await api().get('/api/admin/audit').query({ limit: 2, before: page.body.next_before }).set(as(viewerToken));
+    const next = await api()
+      .get('/api/admin/audit')
+      .query({ limit: 2, before: page.body.next_before })
+      .set(as(viewerToken));
     expect(next.body.events[0].at <= page.body.events[1].at).toBe(true);
     const bad = await api().get('/api/admin/audit').query({ from: 'yesterday' }).set(as(viewerToken));
     expect(bad.status).toBe(400);
@@ -364,7 +526,9 @@ describe('the OpenAPI document', () => {
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.servers[0].url).toBe(`${app.issuer}/api/admin`);
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
-      Object.keys(ops).filter((m) => m !== 'parameters').map((m) => `${m.toUpperCase()} /api/admin${path.replace(/\{(\w+)\}/g, ':$1')}`),
+      Object.keys(ops)
+        .filter((m) => m !== 'parameters')
+        .map((m) => `${m.toUpperCase()} /api/admin${path.replace(/\{(\w+)\}/g, ':$1')}`),
     );
     // The routes as registered (a fresh router with the real registrar), minus the document itself.
     const router = new Router();

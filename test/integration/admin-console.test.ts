@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Admin } from '../../src/admins/model.js';
-import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
-import { Browser, findForm, postJson, textOf, type Page } from '../support/browser.js';
-import { startDeliveryStandIns, type DeliveryStandIns } from '../support/delivery.js';
+import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
+import { Browser, findForm, type Page, postJson, textOf } from '../support/browser.js';
+import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 
 /**
@@ -17,7 +17,14 @@ let member = { id: '', number: '' };
 beforeAll(async () => {
   delivery = await startDeliveryStandIns();
   app = await startTestApp({ dbName: uniqueDbName('admin-console'), env: delivery.env });
-  const m = await app.context.members.create({ familyName: 'Console', givenName: 'Member', email: 'console.member@example.jp', countryOfResidence: 'GB', password: 'a member password', locale: 'en' });
+  const m = await app.context.members.create({
+    familyName: 'Console',
+    givenName: 'Member',
+    email: 'console.member@example.jp',
+    countryOfResidence: 'GB',
+    password: 'a member password',
+    locale: 'en',
+  });
   member = { id: m._id, number: m.membershipNumber };
 });
 
@@ -27,7 +34,10 @@ afterAll(async () => {
 });
 
 /** Enrols a new admin through the one-time link; returns their passkey. */
-async function enrol(role: Admin['role'], email: string): Promise<{ admin: Admin; key: SoftAuthenticator; browser: Browser }> {
+async function enrol(
+  role: Admin['role'],
+  email: string,
+): Promise<{ admin: Admin; key: SoftAuthenticator; browser: Browser }> {
   const admin = await app.context.admins.create({ email, name: `${role} admin`, role });
   const { link } = await app.context.admins.createEnrolment(admin);
   const browser = new Browser();
@@ -52,7 +62,12 @@ async function signIn(browser: Browser, key: SoftAuthenticator, path = '/admin')
   const root = login.html.querySelector('[data-passkey-login]')!;
   const csrf = root.getAttribute('data-csrf')!;
   const options = await postJson(browser, new URL(root.getAttribute('data-options-url')!, login.url).href, {}, csrf);
-  const result = await postJson(browser, new URL(root.getAttribute('data-verify-url')!, login.url).href, { response: key.authenticate(options.data as never) }, csrf);
+  const result = await postJson(
+    browser,
+    new URL(root.getAttribute('data-verify-url')!, login.url).href,
+    { response: key.authenticate(options.data as never) },
+    csrf,
+  );
   expect(result.status).toBe(200);
   return browser.go(new URL(result.data.redirect, app.baseUrl).href);
 }
@@ -81,12 +96,19 @@ describe('signing in to the console', () => {
     const uid = new URL(login.url).pathname.split('/')[2];
     const root = login.html.querySelector('[data-passkey-login]')!;
     const csrf = root.getAttribute('data-csrf')!;
-    const refused = await browser.go(`${app.baseUrl}/interaction/${uid}/login`, { form: { _csrf: csrf, membershipNumber: member.number, password: 'a member password' } });
+    const refused = await browser.go(`${app.baseUrl}/interaction/${uid}/login`, {
+      form: { _csrf: csrf, membershipNumber: member.number, password: 'a member password' },
+    });
     expect(refused.status).toBe(400);
     const memberKey = new SoftAuthenticator(app.baseUrl);
     const options = await postJson(browser, `${app.baseUrl}/interaction/${uid}/admin/options`, {}, csrf);
     memberKey.userHandle = Buffer.from(member.id).toString('base64url');
-    const result = await postJson(browser, `${app.baseUrl}/interaction/${uid}/admin/verify`, { response: memberKey.authenticate(options.data as never) }, csrf);
+    const result = await postJson(
+      browser,
+      `${app.baseUrl}/interaction/${uid}/admin/verify`,
+      { response: memberKey.authenticate(options.data as never) },
+      csrf,
+    );
     expect(result.status).toBe(400);
     expect(result.data.error_description).toBe('Sign-in with an admin passkey did not succeed.');
   });
@@ -104,29 +126,49 @@ describe('clients through the console', () => {
 
   it('registers a client, showing its secret once, and explains bad input', async () => {
     const form = await editor.browser.go(`${app.baseUrl}/admin/clients/new`);
-    const bad = await editor.browser.submit(form, 'form[action="/admin/clients"]', { name: 'Bad', kind: 'web', redirect_uris: 'http://bad.example/cb' });
+    const bad = await editor.browser.submit(form, 'form[action="/admin/clients"]', {
+      name: 'Bad',
+      kind: 'web',
+      redirect_uris: 'http://bad.example/cb',
+    });
     expect(bad.status).toBe(400);
     expect(textOf(bad, '[role=alert]')).toMatch(/^redirect_uris: http:\/\/bad\.example\/cb must use https/);
-    const created = await editor.browser.submit(bad, 'form[action="/admin/clients"]', { name: 'Console App', kind: 'web', redirect_uris: 'https://app.example.jp/cb\nhttps://app.example.jp/cb2' });
+    const created = await editor.browser.submit(bad, 'form[action="/admin/clients"]', {
+      name: 'Console App',
+      kind: 'web',
+      redirect_uris: 'https://app.example.jp/cb\nhttps://app.example.jp/cb2',
+    });
     clientId = textOf(created, 'dd [data-client-id]');
     expect(textOf(created, '[data-client-secret]')).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(textOf(created, '[role=status]')).toContain('The application has been registered.');
     expect((await editor.browser.go(created.url)).html.querySelector('[data-client-secret]')).toBeNull();
-    expect((await app.context.clients.get(clientId))!.redirect_uris).toEqual(['https://app.example.jp/cb', 'https://app.example.jp/cb2']);
+    expect((await app.context.clients.get(clientId))!.redirect_uris).toEqual([
+      'https://app.example.jp/cb',
+      'https://app.example.jp/cb2',
+    ]);
   });
 
   it('edits it', async () => {
     const form = await editor.browser.go(`${app.baseUrl}/admin/clients/${clientId}/edit`);
     const fields = findForm(form, `form[action="/admin/clients/${clientId}"]`).fields;
-    const saved = await editor.browser.submit(form, `form[action="/admin/clients/${clientId}"]`, { ...fields, name: 'Console App 2', min_acr: 'urn:jmb:acr:passkey' });
+    const saved = await editor.browser.submit(form, `form[action="/admin/clients/${clientId}"]`, {
+      ...fields,
+      name: 'Console App 2',
+      min_acr: 'urn:jmb:acr:passkey',
+    });
     expect(textOf(saved, '[role=status]')).toBe('The application has been updated.');
-    expect(await app.context.clients.get(clientId)).toMatchObject({ name: 'Console App 2', min_acr: 'urn:jmb:acr:passkey' });
+    expect(await app.context.clients.get(clientId)).toMatchObject({
+      name: 'Console App 2',
+      min_acr: 'urn:jmb:acr:passkey',
+    });
   });
 
   it('rotates the secret, disables, enables and deletes it, each after a confirmation', async () => {
     const rotated = await confirmStep(editor.browser, `/admin/clients/${clientId}/rotate`);
     expect(textOf(rotated, '[data-client-secret]')).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(textOf(await confirmStep(editor.browser, `/admin/clients/${clientId}/disable`), '[role=status]')).toBe('The application has been disabled.');
+    expect(textOf(await confirmStep(editor.browser, `/admin/clients/${clientId}/disable`), '[role=status]')).toBe(
+      'The application has been disabled.',
+    );
     expect((await app.context.clients.get(clientId))!.disabled).toBe(true);
     await confirmStep(editor.browser, `/admin/clients/${clientId}/enable`);
     expect((await app.context.clients.get(clientId))!.disabled).toBe(false);
@@ -134,7 +176,14 @@ describe('clients through the console', () => {
     expect(textOf(deleted, '[role=status]')).toBe('The application has been deleted.');
     expect(await app.context.clients.get(clientId)).toBeNull();
     const types = (await app.connection.collection('audit_events').find({ clientId }).toArray()).map((e) => e.type);
-    expect(types).toEqual(['client.created', 'client.changed', 'client.secret_rotated', 'client.disabled', 'client.enabled', 'client.deleted']);
+    expect(types).toEqual([
+      'client.created',
+      'client.changed',
+      'client.secret_rotated',
+      'client.disabled',
+      'client.enabled',
+      'client.deleted',
+    ]);
   });
 
   it('issues an initial access token for dynamic registration, shown once', async () => {
@@ -150,9 +199,15 @@ describe('members through the console', () => {
     const found = await editor.browser.go(`${app.baseUrl}/admin/members?number=${member.number}`);
     expect(new URL(found.url).pathname).toBe(`/admin/members/${member.id}`);
     expect(textOf(found, '[data-status]')).toBe('Active');
-    expect(textOf(await confirmStep(editor.browser, `/admin/members/${member.id}/lock`), '[data-status]')).toBe('Locked');
-    expect(textOf(await confirmStep(editor.browser, `/admin/members/${member.id}/unlock`), '[data-status]')).toBe('Active');
-    expect(textOf(await confirmStep(editor.browser, `/admin/members/${member.id}/end-sessions`), '[role=status]')).toBe('All of the member’s sessions have been ended.');
+    expect(textOf(await confirmStep(editor.browser, `/admin/members/${member.id}/lock`), '[data-status]')).toBe(
+      'Locked',
+    );
+    expect(textOf(await confirmStep(editor.browser, `/admin/members/${member.id}/unlock`), '[data-status]')).toBe(
+      'Active',
+    );
+    expect(textOf(await confirmStep(editor.browser, `/admin/members/${member.id}/end-sessions`), '[role=status]')).toBe(
+      'All of the member’s sessions have been ended.',
+    );
     const notFound = await editor.browser.go(`${app.baseUrl}/admin/members?number=100000009`);
     expect(notFound.status).toBe(404);
     expect(textOf(notFound, '[role=status]')).toBe('No member has this membership number.');
@@ -160,9 +215,14 @@ describe('members through the console', () => {
 
   it('changes a member’s mobile number on their behalf after a review, and tells them', async () => {
     const page = await editor.browser.go(`${app.baseUrl}/admin/members/${member.id}`);
-    const bad = await editor.browser.submit(page, `form[action="/admin/members/${member.id}/contact/review"]`, { phone: '', email: '' });
+    const bad = await editor.browser.submit(page, `form[action="/admin/members/${member.id}/contact/review"]`, {
+      phone: '',
+      email: '',
+    });
     expect(textOf(bad, '[role=alert]')).toBe('Enter a new e-mail address or mobile phone number.');
-    const review = await editor.browser.submit(bad, `form[action="/admin/members/${member.id}/contact/review"]`, { phone: '+44 7911 123456' });
+    const review = await editor.browser.submit(bad, `form[action="/admin/members/${member.id}/contact/review"]`, {
+      phone: '+44 7911 123456',
+    });
     expect(textOf(review, '.alert.info')).toContain('+44 7911 123456');
     const done = await editor.browser.submit(review, `form[action="/admin/members/${member.id}/contact"]`);
     expect(textOf(done, '[role=status]')).toBe('The contact details have been changed and the member has been told.');
@@ -173,8 +233,12 @@ describe('members through the console', () => {
   it('shows the audit trail filtered by member', async () => {
     const page = await editor.browser.go(`${app.baseUrl}/admin/audit?member_id=${member.id}`);
     const types = page.html.querySelectorAll('tr[data-type]').map((row) => row.getAttribute('data-type'));
-    expect(types).toEqual(expect.arrayContaining(['member.locked', 'member.unlocked', 'member.sessions_ended', 'profile.phone_changed']));
-    const actorEvent = await app.connection.collection('audit_events').findOne({ type: 'member.locked', memberId: member.id });
+    expect(types).toEqual(
+      expect.arrayContaining(['member.locked', 'member.unlocked', 'member.sessions_ended', 'profile.phone_changed']),
+    );
+    const actorEvent = await app.connection
+      .collection('audit_events')
+      .findOne({ type: 'member.locked', memberId: member.id });
     // The admin's own browser (and address), not the console's loopback call to the API.
     expect(actorEvent).toMatchObject({ actor: `admin:${editor.admin._id}`, userAgent: 'AdminBrowser/1.0' });
   });
@@ -189,7 +253,9 @@ describe('a read-only admin', () => {
     const memberPage = await viewer.browser.go(`${app.baseUrl}/admin/members/${member.id}`);
     expect(memberPage.html.querySelector(`a[href="/admin/members/${member.id}/lock"]`)).toBeNull();
     const csrf = findForm(memberPage, 'form[action="/admin/logout"]').fields._csrf!;
-    const refused = await viewer.browser.go(`${app.baseUrl}/admin/members/${member.id}/lock`, { form: { _csrf: csrf } });
+    const refused = await viewer.browser.go(`${app.baseUrl}/admin/members/${member.id}/lock`, {
+      form: { _csrf: csrf },
+    });
     expect(refused.status).toBe(403);
     expect(textOf(refused, '[role=alert]')).toBe('Your role does not allow this change.');
     expect((await app.context.members.findById(member.id))!.status).toBe('active');

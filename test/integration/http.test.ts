@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
+import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, textOf } from '../support/browser.js';
 import { authorizationUrl, discoverRp } from '../support/rp.js';
 
@@ -24,11 +24,23 @@ afterAll(async () => {
 });
 
 async function loginPage(target: TestApp, headers: Record<string, string> = {}) {
-  const client = await target.context.clients.create({ name: 'Web', kind: 'web', redirectUris: [REDIRECT], firstParty: true });
+  const client = await target.context.clients.create({
+    name: 'Web',
+    kind: 'web',
+    redirectUris: [REDIRECT],
+    firstParty: true,
+  });
   const browser = new Browser();
   browser.headers = headers;
   const auth = new URL(`${target.baseUrl}/auth`);
-  auth.search = new URLSearchParams({ client_id: client.clientId, redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }).toString();
+  auth.search = new URLSearchParams({
+    client_id: client.clientId,
+    redirect_uri: REDIRECT,
+    response_type: 'code',
+    scope: 'openid',
+    code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    code_challenge_method: 'S256',
+  }).toString();
   const first = await browser.request(auth.href);
   return { browser, first };
 }
@@ -125,7 +137,10 @@ describe('probes and fallbacks', () => {
   });
 
   it('never shows a stack trace for a broken request', async () => {
-    const response = await request(app.server).post('/interaction/abcdefghij/login').set('content-type', 'application/x-www-form-urlencoded').send('%%%');
+    const response = await request(app.server)
+      .post('/interaction/abcdefghij/login')
+      .set('content-type', 'application/x-www-form-urlencoded')
+      .send('%%%');
     expect(response.status).toBe(400);
     expect(response.text).not.toMatch(/at .*\.ts:\d+/);
   });

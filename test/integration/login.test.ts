@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ManualClock } from '../../src/clock.js';
-import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
-import { Browser, findForm, textOf, type Page } from '../support/browser.js';
+import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
+import { Browser, findForm, type Page, textOf } from '../support/browser.js';
 import { authorizationUrl, discoverRp, exchangeCode, type RelyingParty } from '../support/rp.js';
 
 /** The password login page as a member meets it, including everything that can go wrong. */
@@ -23,14 +23,37 @@ beforeAll(async () => {
       config.login.perIpPerHour = 1000;
     },
   });
-  const member = await app.context.members.create({ familyName: 'Sato', givenName: 'Ken', email: 'ken@example.com', countryOfResidence: 'JP', password, locale: 'en' });
+  const member = await app.context.members.create({
+    familyName: 'Sato',
+    givenName: 'Ken',
+    email: 'ken@example.com',
+    countryOfResidence: 'JP',
+    password,
+    locale: 'en',
+  });
   membershipNumber = member.membershipNumber;
-  const locked = await app.context.members.create({ familyName: 'Kato', givenName: 'Yui', email: 'yui@example.com', countryOfResidence: 'JP', password });
+  const locked = await app.context.members.create({
+    familyName: 'Kato',
+    givenName: 'Yui',
+    email: 'yui@example.com',
+    countryOfResidence: 'JP',
+    password,
+  });
   await app.context.members.setStatus(locked._id, 'locked');
   lockedNumber = locked.membershipNumber;
-  const first = await app.context.clients.create({ name: 'JAL Web', kind: 'web', redirectUris: [REDIRECT], firstParty: true });
+  const first = await app.context.clients.create({
+    name: 'JAL Web',
+    kind: 'web',
+    redirectUris: [REDIRECT],
+    firstParty: true,
+  });
   rp = await discoverRp(app.issuer, { ...first, redirectUri: REDIRECT });
-  const third = await app.context.clients.create({ name: 'Hotel Partner', kind: 'web', redirectUris: [REDIRECT], firstParty: false });
+  const third = await app.context.clients.create({
+    name: 'Hotel Partner',
+    kind: 'web',
+    redirectUris: [REDIRECT],
+    firstParty: false,
+  });
   thirdParty = await discoverRp(app.issuer, { ...third, redirectUri: REDIRECT });
 });
 
@@ -86,7 +109,11 @@ describe('the login page', () => {
   it.each([
     ['letters', 'abc123456', 'Enter your 9-digit JMB membership number (digits only).'],
     ['too short', '12345678', 'Enter your 9-digit JMB membership number (digits only).'],
-    ['a wrong check digit', '123456789', 'This is not a valid JMB membership number. Please check the number on your card.'],
+    [
+      'a wrong check digit',
+      '123456789',
+      'This is not a valid JMB membership number. Please check the number on your card.',
+    ],
     ['an operator object', '{"$gt":""}', 'Enter your 9-digit JMB membership number (digits only).'],
   ])('explains a membership number with %s, without trying to log in', async (_label, typed, message) => {
     const { browser, page } = await openLogin({ ui_locales: 'en' });
@@ -134,7 +161,9 @@ describe('the login page', () => {
     }
     const audit = app.connection.collection('audit_events');
     expect(await audit.countDocuments({ type: 'login.locked_out', outcome: 'failure' })).toBeGreaterThanOrEqual(2);
-    expect(await audit.findOne({ type: 'login.password', outcome: 'failure', 'detail.reason': 'invalid' })).toMatchObject({
+    expect(
+      await audit.findOne({ type: 'login.password', outcome: 'failure', 'detail.reason': 'invalid' }),
+    ).toMatchObject({
       ip: expect.any(String),
       userAgent: expect.any(String),
       clientId: expect.any(String),
@@ -147,9 +176,19 @@ describe('the login page', () => {
   });
 
   it('slows down one network that tries too many numbers', async () => {
-    const limited = await startTestApp({ dbName: uniqueDbName('login-ip'), tweak: (config) => { config.login.perIpPerHour = 3; } });
+    const limited = await startTestApp({
+      dbName: uniqueDbName('login-ip'),
+      tweak: (config) => {
+        config.login.perIpPerHour = 3;
+      },
+    });
     try {
-      const client = await limited.context.clients.create({ name: 'Web', kind: 'web', redirectUris: [REDIRECT], firstParty: true });
+      const client = await limited.context.clients.create({
+        name: 'Web',
+        kind: 'web',
+        redirectUris: [REDIRECT],
+        firstParty: true,
+      });
       const relying = await discoverRp(limited.issuer, { ...client, redirectUri: REDIRECT });
       const browser = new Browser();
       let page = (await openLogin({ ui_locales: 'en' }, browser, relying)).page;
@@ -159,7 +198,9 @@ describe('the login page', () => {
       }
       page = await submitLogin(browser, page, { membershipNumber: '100000033', password: 'guess' });
       expect(page.status).toBe(429);
-      expect(textOf(page, '[role=alert]')).toBe('Too many login attempts from your network. Please wait a while and try again.');
+      expect(textOf(page, '[role=alert]')).toBe(
+        'Too many login attempts from your network. Please wait a while and try again.',
+      );
     } finally {
       await limited.close();
     }
@@ -169,7 +210,9 @@ describe('the login page', () => {
     const { browser, page } = await openLogin({ ui_locales: 'en' });
     const after = await submitLogin(browser, page, { membershipNumber: lockedNumber, password });
     expect(after.status).toBe(401);
-    expect(textOf(after, '[role=alert]')).toBe('This membership account is locked. Please contact the JAL Mileage Bank Center.');
+    expect(textOf(after, '[role=alert]')).toBe(
+      'This membership account is locked. Please contact the JAL Mileage Bank Center.',
+    );
   });
 
   it.each([
@@ -234,7 +277,10 @@ describe('consent', () => {
     const first = await openLogin({ ui_locales: 'en', scope: 'openid email' }, browser, thirdParty);
     const consent = await submitLogin(browser, first.page, { membershipNumber, password });
     expect(textOf(consent, 'h1')).toBe('Allow access');
-    expect(consent.html.querySelectorAll('ul.scopes li').map((li) => li.text.trim())).toEqual(['Your member identifier', 'Your e-mail address']);
+    expect(consent.html.querySelectorAll('ul.scopes li').map((li) => li.text.trim())).toEqual([
+      'Your member identifier',
+      'Your e-mail address',
+    ]);
     const denied = await browser.submit(consent, 'form[action$="/abort"]', {}, { stopAt: isCallback });
     expect(new URL(denied.url).searchParams.get('error')).toBe('access_denied');
 
@@ -262,23 +308,44 @@ describe('a password hash from before Argon2id', () => {
   const theirPassword = 'correct horse battery staple';
 
   it('still signs the member in, is replaced by an Argon2id hash then, and the member signs in with that', async () => {
-    const member = await app.context.members.create({ familyName: 'Ito', givenName: 'Aoi', email: 'aoi@example.com', countryOfResidence: 'JP', locale: 'en' });
-    await app.connection.collection('members').updateOne({ _id: member._id as never }, { $set: { passwordHash: earlier } });
+    const member = await app.context.members.create({
+      familyName: 'Ito',
+      givenName: 'Aoi',
+      email: 'aoi@example.com',
+      countryOfResidence: 'JP',
+      locale: 'en',
+    });
+    await app.connection
+      .collection('members')
+      .updateOne({ _id: member._id as never }, { $set: { passwordHash: earlier } });
     const storedHash = async () => (await app.context.members.findById(member._id))?.passwordHash;
 
     const wrong = await openLogin();
-    expect((await submitLogin(wrong.browser, wrong.page, { membershipNumber: member.membershipNumber, password: 'not their password' })).status).toBe(401);
+    expect(
+      (
+        await submitLogin(wrong.browser, wrong.page, {
+          membershipNumber: member.membershipNumber,
+          password: 'not their password',
+        })
+      ).status,
+    ).toBe(401);
     expect(await storedHash()).toBe(earlier);
 
     const first = await openLogin();
-    const signedIn = await submitLogin(first.browser, first.page, { membershipNumber: member.membershipNumber, password: theirPassword });
+    const signedIn = await submitLogin(first.browser, first.page, {
+      membershipNumber: member.membershipNumber,
+      password: theirPassword,
+    });
     expect(isCallback(signedIn.url)).toBe(true);
     expect((await exchangeCode(rp, signedIn.url, first.pending)).claims()?.sub).toBe(member._id);
     const upgraded = await storedHash();
     expect(upgraded).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
 
     const again = await openLogin();
-    const second = await submitLogin(again.browser, again.page, { membershipNumber: member.membershipNumber, password: theirPassword });
+    const second = await submitLogin(again.browser, again.page, {
+      membershipNumber: member.membershipNumber,
+      password: theirPassword,
+    });
     expect(isCallback(second.url)).toBe(true);
     expect(await storedHash()).toBe(upgraded); // rehashed once, not at every sign-in
   });

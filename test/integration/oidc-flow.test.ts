@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { ACR } from '../../src/assurance/acr.js';
-import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
+import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser } from '../support/browser.js';
 import { authorizationUrl, discoverRp, exchangeCode, oidc, passwordLogin, type RelyingParty } from '../support/rp.js';
 
@@ -51,7 +51,10 @@ afterAll(async () => {
 });
 
 async function signIn(rp: RelyingParty, params: Record<string, string> = {}, browser = new Browser()) {
-  const pending = await authorizationUrl(rp, { scope: 'openid profile email phone membership offline_access', ...params });
+  const pending = await authorizationUrl(rp, {
+    scope: 'openid profile email phone membership offline_access',
+    ...params,
+  });
   const { callback } = await passwordLogin(browser, rp, credentials, pending);
   const tokens = await exchangeCode(rp, callback, pending);
   return { tokens, browser, pending };
@@ -66,10 +69,22 @@ describe('discovery', () => {
     expect(meta.code_challenge_methods_supported).toEqual(['S256']);
     expect(meta.response_types_supported).toEqual(['code']);
     expect(meta.acr_values_supported).toEqual(expect.arrayContaining([ACR.password, ACR.otp, ACR.passkey]));
-    expect(meta.scopes_supported).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'phone', 'membership', 'offline_access']));
-    expect(meta.claims_supported).toEqual(expect.arrayContaining(['membership_number', 'acr', 'amr', 'auth_time', 'phone_number_verified']));
+    expect(meta.scopes_supported).toEqual(
+      expect.arrayContaining(['openid', 'profile', 'email', 'phone', 'membership', 'offline_access']),
+    );
+    expect(meta.claims_supported).toEqual(
+      expect.arrayContaining(['membership_number', 'acr', 'amr', 'auth_time', 'phone_number_verified']),
+    );
     expect(meta.id_token_signing_alg_values_supported).toEqual(expect.arrayContaining(['RS256', 'ES256']));
-    for (const endpoint of ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint', 'revocation_endpoint', 'introspection_endpoint']) {
+    for (const endpoint of [
+      'authorization_endpoint',
+      'token_endpoint',
+      'userinfo_endpoint',
+      'jwks_uri',
+      'end_session_endpoint',
+      'revocation_endpoint',
+      'introspection_endpoint',
+    ]) {
       expect(meta[endpoint]).toEqual(expect.stringMatching(new RegExp(`^${app.issuer}/`)));
     }
     expect(meta.ui_locales_supported).toEqual(['ja', 'en']);
@@ -106,7 +121,10 @@ describe('authorization code flow with PKCE', () => {
     const rp = await discoverRp(app.issuer, { ...esClient, redirectUri: REDIRECT });
     const { tokens } = await signIn(rp, { scope: 'openid' });
     expect(decodeProtectedHeader(tokens.id_token!).alg).toBe('ES256');
-    await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(`${app.issuer}/jwks`)), { issuer: app.issuer, audience: esClient.clientId });
+    await jwtVerify(tokens.id_token!, createRemoteJWKSet(new URL(`${app.issuer}/jwks`)), {
+      issuer: app.issuer,
+      audience: esClient.clientId,
+    });
   });
 
   it('returns claims by scope from userinfo', async () => {
@@ -149,11 +167,20 @@ describe('authorization code flow with PKCE', () => {
   it('logs the member out through RP-initiated logout and returns to the app', async () => {
     const rp = await discoverRp(app.issuer, { ...rsClient, redirectUri: REDIRECT });
     const { tokens, browser } = await signIn(rp);
-    const endSession = oidc.buildEndSessionUrl(rp.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: LOGGED_OUT, state: 'bye' });
+    const endSession = oidc.buildEndSessionUrl(rp.config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: LOGGED_OUT,
+      state: 'bye',
+    });
     const confirm = await browser.go(endSession.href);
     expect(confirm.status).toBe(200);
     expect(confirm.html.querySelector('html')?.getAttribute('lang')).toBe('ja');
-    const done = await browser.submit(confirm, 'form#op\\.logoutForm', { logout: 'yes' }, { stopAt: (url) => url.startsWith(LOGGED_OUT) });
+    const done = await browser.submit(
+      confirm,
+      'form#op\\.logoutForm',
+      { logout: 'yes' },
+      { stopAt: (url) => url.startsWith(LOGGED_OUT) },
+    );
     expect(done.url).toBe(`${LOGGED_OUT}?state=bye`);
 
     // The session is gone: the next authorization request asks for a login again.
@@ -173,11 +200,22 @@ describe('authorization code flow with PKCE', () => {
     const cardTokens = await exchangeCode(card, silent.url, cardLogin);
     expect(cardTokens.refresh_token).toEqual(expect.any(String));
 
-    const endSession = oidc.buildEndSessionUrl(web.config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: LOGGED_OUT });
+    const endSession = oidc.buildEndSessionUrl(web.config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: LOGGED_OUT,
+    });
     const confirm = await browser.go(endSession.href);
-    await browser.submit(confirm, 'form#op\\.logoutForm', { logout: 'yes' }, { stopAt: (url) => url.startsWith(LOGGED_OUT) });
+    await browser.submit(
+      confirm,
+      'form#op\\.logoutForm',
+      { logout: 'yes' },
+      { stopAt: (url) => url.startsWith(LOGGED_OUT) },
+    );
 
     const refreshed = await oidc.refreshTokenGrant(card.config, cardTokens.refresh_token!);
-    expect(await oidc.fetchUserInfo(card.config, refreshed.access_token, memberId)).toMatchObject({ sub: memberId, name: '日本 花子' });
+    expect(await oidc.fetchUserInfo(card.config, refreshed.access_token, memberId)).toMatchObject({
+      sub: memberId,
+      name: '日本 花子',
+    });
   });
 });

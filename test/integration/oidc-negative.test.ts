@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
+import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, textOf } from '../support/browser.js';
 import { authorizationUrl, discoverRp, exchangeCode, oidc, passwordLogin, type RelyingParty } from '../support/rp.js';
 
@@ -22,12 +22,28 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 beforeAll(async () => {
   app = await startTestApp({ dbName: uniqueDbName('oidc-negative') });
   for (const [i, m] of members.entries()) {
-    const created = await app.context.members.create({ familyName: 'Member', givenName: String(i), email: `m${i}@example.com`, countryOfResidence: 'JP', password: m.password });
+    const created = await app.context.members.create({
+      familyName: 'Member',
+      givenName: String(i),
+      email: `m${i}@example.com`,
+      countryOfResidence: 'JP',
+      password: m.password,
+    });
     m.membershipNumber = created.membershipNumber;
   }
-  const web = await app.context.clients.create({ name: 'Web', kind: 'web', redirectUris: [REDIRECT], firstParty: true });
+  const web = await app.context.clients.create({
+    name: 'Web',
+    kind: 'web',
+    redirectUris: [REDIRECT],
+    firstParty: true,
+  });
   rp = await discoverRp(app.issuer, { ...web, redirectUri: REDIRECT });
-  const app2 = await app.context.clients.create({ name: 'Mobile', kind: 'native', redirectUris: [NATIVE_REDIRECT], firstParty: true });
+  const app2 = await app.context.clients.create({
+    name: 'Mobile',
+    kind: 'native',
+    redirectUris: [NATIVE_REDIRECT],
+    firstParty: true,
+  });
   native = await discoverRp(app.issuer, { ...app2, redirectUri: NATIVE_REDIRECT });
 });
 
@@ -50,7 +66,10 @@ function authorizeUrl(params: Record<string, string>): string {
 
 describe('authorization request errors', () => {
   it('redirects an error when response_type is missing', async () => {
-    const page = await new Browser().go(authorizeUrl({ client_id: rp.clientId, redirect_uri: REDIRECT, scope: 'openid', state: 's1' }), { stopAt: isCallback });
+    const page = await new Browser().go(
+      authorizeUrl({ client_id: rp.clientId, redirect_uri: REDIRECT, scope: 'openid', state: 's1' }),
+      { stopAt: isCallback },
+    );
     const callback = new URL(page.url);
     expect(callback.searchParams.get('error')).toBe('invalid_request');
     expect(callback.searchParams.get('error_description')).toMatch(/response_type/);
@@ -61,19 +80,30 @@ describe('authorization request errors', () => {
     const browser = new Browser();
     browser.headers['accept-language'] = 'en';
     const page = await browser.request(
-      authorizeUrl({ client_id: rp.clientId, redirect_uri: 'https://attacker.example/cb', response_type: 'code', scope: 'openid', code_challenge: 'x'.repeat(43), code_challenge_method: 'S256' }),
+      authorizeUrl({
+        client_id: rp.clientId,
+        redirect_uri: 'https://attacker.example/cb',
+        response_type: 'code',
+        scope: 'openid',
+        code_challenge: 'x'.repeat(43),
+        code_challenge_method: 'S256',
+      }),
     );
     expect(page.status).toBe(400);
     expect(page.headers.get('location')).toBeNull();
     expect(textOf(page, '[role=alert]')).toBe(
       'The application sent an invalid sign-in request (invalid_redirect_uri). Please go back and try again; if the problem persists, contact the application’s support.',
     );
-    const links = page.html.querySelectorAll('a, form').map((e) => e.getAttribute('href') ?? e.getAttribute('action') ?? '');
+    const links = page.html
+      .querySelectorAll('a, form')
+      .map((e) => e.getAttribute('href') ?? e.getAttribute('action') ?? '');
     expect(links.some((href) => href.includes('attacker.example') && !href.startsWith('/lang/'))).toBe(false);
   });
 
   it('shows an error page for an unknown client', async () => {
-    const page = await new Browser().request(authorizeUrl({ client_id: 'no-such-client', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid' }));
+    const page = await new Browser().request(
+      authorizeUrl({ client_id: 'no-such-client', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid' }),
+    );
     expect(page.status).toBe(400);
     expect(page.headers.get('location')).toBeNull();
     expect(page.html.querySelector('html')?.getAttribute('lang')).toBe('ja');
@@ -103,20 +133,30 @@ describe('token endpoint errors', () => {
 
     await expect(exchangeCode(rp, callback, pending)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await oidc.tokenIntrospection(rp.config, first.access_token)).active).toBe(false);
-    await expect(oidc.refreshTokenGrant(rp.config, first.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(rp.config, first.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
   });
 
   it('refuses a code with the wrong PKCE verifier', async () => {
     const browser = new Browser();
     const pending = await authorizationUrl(rp);
     const { callback } = await passwordLogin(browser, rp, members[0]!, pending);
-    await expect(exchangeCode(rp, callback, { ...pending, verifier: oidc.randomPKCECodeVerifier() })).rejects.toMatchObject({
+    await expect(
+      exchangeCode(rp, callback, { ...pending, verifier: oidc.randomPKCECodeVerifier() }),
+    ).rejects.toMatchObject({
       error: 'invalid_grant',
     });
   });
 
   it('requires PKCE from public clients', async () => {
-    const url = authorizeUrl({ client_id: native.clientId, redirect_uri: NATIVE_REDIRECT, response_type: 'code', scope: 'openid', state: 'p' });
+    const url = authorizeUrl({
+      client_id: native.clientId,
+      redirect_uri: NATIVE_REDIRECT,
+      response_type: 'code',
+      scope: 'openid',
+      state: 'p',
+    });
     const page = await new Browser().go(url, { stopAt: (u) => u.startsWith(NATIVE_REDIRECT) });
     const callback = new URL(page.url);
     expect(callback.searchParams.get('error')).toBe('invalid_request');
@@ -128,7 +168,9 @@ describe('token endpoint errors', () => {
     const next = await oidc.refreshTokenGrant(native.config, tokens.refresh_token!);
     expect(next.refresh_token).toEqual(expect.any(String));
     expect(next.refresh_token).not.toBe(tokens.refresh_token);
-    await expect(oidc.refreshTokenGrant(native.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(native.config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
   });
 });
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ManualClock } from '../../src/clock.js';
 import type { IssueRequest } from '../../src/otp/library.js';
-import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
-import { startDeliveryStandIns, type DeliveryStandIns } from '../support/delivery.js';
+import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
+import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
 import { codeIn } from '../support/vonage.js';
 
 /**
@@ -18,7 +18,15 @@ const EMAIL = 'rules@example.jp';
 beforeAll(async () => {
   delivery = await startDeliveryStandIns();
   app = await startTestApp({ dbName: uniqueDbName('otp-rules'), clock, env: delivery.env });
-  memberId = (await app.context.members.create({ familyName: 'Rule', givenName: 'Tester', email: EMAIL, countryOfResidence: 'JP', password: 'irrelevant password' }))._id;
+  memberId = (
+    await app.context.members.create({
+      familyName: 'Rule',
+      givenName: 'Tester',
+      email: EMAIL,
+      countryOfResidence: 'JP',
+      password: 'irrelevant password',
+    })
+  )._id;
 });
 
 afterAll(async () => {
@@ -50,7 +58,13 @@ async function issue(overrides: Partial<IssueRequest> = {}): Promise<string> {
 }
 
 const verify = (code: string, overrides: { purpose?: IssueRequest['purpose']; binding?: string; ip?: string } = {}) =>
-  app.context.otp.verify({ memberId, purpose: overrides.purpose ?? 'account', binding: overrides.binding ?? 'session-1', code, ip: overrides.ip ?? '203.0.113.7' });
+  app.context.otp.verify({
+    memberId,
+    purpose: overrides.purpose ?? 'account',
+    binding: overrides.binding ?? 'session-1',
+    code,
+    ip: overrides.ip ?? '203.0.113.7',
+  });
 
 const other = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
 
@@ -99,7 +113,8 @@ describe('one-time passwords', () => {
 
   it('die at the fifth wrong try; the sixth try fails even with the right code', async () => {
     const code = await issue();
-    for (let remaining = 4; remaining >= 1; remaining -= 1) expect(await verify(other(code))).toEqual({ ok: false, reason: 'invalid', remaining });
+    for (let remaining = 4; remaining >= 1; remaining -= 1)
+      expect(await verify(other(code))).toEqual({ ok: false, reason: 'invalid', remaining });
     expect(await verify(other(code))).toEqual({ ok: false, reason: 'exhausted' });
     expect(await verify(code)).toEqual({ ok: false, reason: 'exhausted' });
     const audit = await app.connection.collection('audit_events').findOne({ type: 'otp.exhausted', memberId });
@@ -110,7 +125,10 @@ describe('one-time passwords', () => {
     const code = await issue({ purpose: 'phone-change' });
     expect(await verify(code, { purpose: 'step-up' })).toEqual({ ok: false, reason: 'none' });
     expect(await verify(code, { purpose: 'passkey-registration' })).toEqual({ ok: false, reason: 'none' });
-    expect(await verify(code, { purpose: 'phone-change', binding: 'someone-elses-flow' })).toEqual({ ok: false, reason: 'none' });
+    expect(await verify(code, { purpose: 'phone-change', binding: 'someone-elses-flow' })).toEqual({
+      ok: false,
+      reason: 'none',
+    });
     expect((await verify(code, { purpose: 'phone-change' })).ok).toBe(true);
   });
 
@@ -123,7 +141,9 @@ describe('one-time passwords', () => {
 
   it('never allow more than five guesses, even in parallel', async () => {
     const code = await issue();
-    const guesses = await Promise.all(Array.from({ length: 20 }, (_, i) => verify(String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0'))));
+    const guesses = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => verify(String((Number(code) + 1 + i) % 1_000_000).padStart(6, '0'))),
+    );
     const reasons = guesses.map((g) => (g as { reason: string }).reason);
     expect(reasons.filter((r) => r === 'invalid')).toHaveLength(4);
     expect(reasons.filter((r) => r === 'exhausted')).toHaveLength(16);
@@ -147,7 +167,9 @@ describe('one-time passwords', () => {
     const purposes = ['account', 'step-up', 'email-change', 'phone-change', 'passkey-registration'] as const;
     let sent = 0;
     for (let i = 0; sent < perMemberPerHour; i += 1) {
-      const result = await app.context.otp.issue(request({ purpose: purposes[i % purposes.length]!, ip: `198.51.100.${i}` }));
+      const result = await app.context.otp.issue(
+        request({ purpose: purposes[i % purposes.length]!, ip: `198.51.100.${i}` }),
+      );
       expect(result.ok).toBe(true);
       sent += 1;
       if (i % purposes.length === purposes.length - 1) clock.advanceSeconds(61);
@@ -159,9 +181,14 @@ describe('one-time passwords', () => {
     // Per IP: many members' codes from one address.
     await app.connection.collection('rate_limits').deleteMany({});
     for (let i = 0; i < perIpPerHour; i += 1) {
-      expect((await app.context.otp.issue(request({ memberId: `member-${i}`, destination: `m${i}@example.jp` }))).ok).toBe(true);
+      expect(
+        (await app.context.otp.issue(request({ memberId: `member-${i}`, destination: `m${i}@example.jp` }))).ok,
+      ).toBe(true);
     }
-    expect(await app.context.otp.issue(request({ memberId: 'member-x', destination: 'x@example.jp' }))).toEqual({ ok: false, reason: 'tooMany' });
+    expect(await app.context.otp.issue(request({ memberId: 'member-x', destination: 'x@example.jp' }))).toEqual({
+      ok: false,
+      reason: 'tooMany',
+    });
   });
 
   it('are capped per destination, whoever asks', async () => {
@@ -169,7 +196,10 @@ describe('one-time passwords', () => {
     for (let i = 0; i < perDestinationPerHour; i += 1) {
       expect((await app.context.otp.issue(request({ memberId: `pump-${i}`, ip: `192.0.2.${i}` }))).ok).toBe(true);
     }
-    expect(await app.context.otp.issue(request({ memberId: 'pump-last', ip: '192.0.2.250' }))).toEqual({ ok: false, reason: 'tooMany' });
+    expect(await app.context.otp.issue(request({ memberId: 'pump-last', ip: '192.0.2.250' }))).toEqual({
+      ok: false,
+      reason: 'tooMany',
+    });
   });
 
   it('count an undelivered code against the caps but allow an immediate retry', async () => {
@@ -177,7 +207,10 @@ describe('one-time passwords', () => {
     expect(await app.context.otp.issue(request())).toEqual({ ok: false, reason: 'deliveryFailed', channel: 'email' });
     expect(await app.connection.collection('codes').countDocuments({ memberId })).toBe(0);
     expect((await app.context.otp.issue(request())).ok).toBe(true);
-    const counter = await app.connection.collection('rate_limits').find({ _id: { $regex: '^otp-member:' } as never }).toArray();
+    const counter = await app.connection
+      .collection('rate_limits')
+      .find({ _id: { $regex: '^otp-member:' } as never })
+      .toArray();
     expect(counter[0]?.count).toBe(2);
   });
 });

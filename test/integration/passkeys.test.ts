@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { ManualClock } from '../../src/clock.js';
 import { ACR } from '../../src/assurance/acr.js';
-import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
-import { Browser, postJson, textOf, type Page } from '../support/browser.js';
-import { startDeliveryStandIns, type DeliveryStandIns } from '../support/delivery.js';
+import { ManualClock } from '../../src/clock.js';
+import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
+import { Browser, type Page, postJson, textOf } from '../support/browser.js';
+import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
 import { authorizationUrl, discoverRp, exchangeCode, type PendingLogin, type RelyingParty } from '../support/rp.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { codeIn } from '../support/vonage.js';
@@ -29,18 +29,46 @@ beforeAll(async () => {
   delivery = await startDeliveryStandIns();
   app = await startTestApp({ dbName: uniqueDbName('passkeys'), clock, env: delivery.env });
   for (const person of [hana, ken]) {
-    const m = await app.context.members.create({ familyName: 'Pass', givenName: 'Key', email: person.email, phone: person.phone, countryOfResidence: 'JP', password, locale: 'en' });
+    const m = await app.context.members.create({
+      familyName: 'Pass',
+      givenName: 'Key',
+      email: person.email,
+      phone: person.phone,
+      countryOfResidence: 'JP',
+      password,
+      locale: 'en',
+    });
     Object.assign(person, { number: m.membershipNumber, id: m._id });
   }
-  const n = await app.context.members.create({ familyName: 'No', givenName: 'Phone', email: noPhone.email, countryOfResidence: 'JP', password, locale: 'en' });
+  const n = await app.context.members.create({
+    familyName: 'No',
+    givenName: 'Phone',
+    email: noPhone.email,
+    countryOfResidence: 'JP',
+    password,
+    locale: 'en',
+  });
   Object.assign(noPhone, { number: n.membershipNumber, id: n._id });
-  const client = await app.context.clients.create({ name: 'JAL Web', kind: 'web', redirectUris: [REDIRECT], firstParty: true });
+  const client = await app.context.clients.create({
+    name: 'JAL Web',
+    kind: 'web',
+    redirectUris: [REDIRECT],
+    firstParty: true,
+  });
   rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
 });
 
+/** What the software authenticator needs from the options the server sent. */
+type AssertionOptions = Parameters<SoftAuthenticator['authenticate']>[0];
+
 /** The latest audit event of a type for a member: a refusal's recorded reason. */
 async function lastEvent(type: string, memberId: string) {
-  const [event] = await app.connection.collection('audit_events').find({ type, memberId }).sort({ at: -1 }).limit(1).toArray();
+  const [event] = await app.connection
+    .collection('audit_events')
+    .find({ type, memberId })
+    .sort({ at: -1 })
+    .limit(1)
+    .toArray();
   return event;
 }
 
@@ -86,7 +114,12 @@ async function register(browser: Browser, page: Page, authenticator: SoftAuthent
   const csrf = csrfOf(page, '[data-passkey-register]');
   const options = await postJson(browser, `${app.baseUrl}/account/passkeys/register/options`, {}, csrf);
   expect(options.status).toBe(200);
-  return postJson(browser, `${app.baseUrl}/account/passkeys/register/verify`, { response: authenticator.register(options.data as never, misbehave) }, csrf);
+  return postJson(
+    browser,
+    `${app.baseUrl}/account/passkeys/register/verify`,
+    { response: authenticator.register(options.data as never, misbehave) },
+    csrf,
+  );
 }
 
 /** A relying app sends a fresh browser to sign in; ends on the passkey page. */
@@ -102,8 +135,10 @@ async function passkeyPage(params: Record<string, string> = {}) {
 }
 
 type Flow = Awaited<ReturnType<typeof passkeyPage>>;
-const options = (flow: Flow, body: Record<string, unknown>) => postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/options`, body, flow.csrf);
-const verify = (flow: Flow, response: unknown) => postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/verify`, { response }, flow.csrf);
+const options = (flow: Flow, body: Record<string, unknown>) =>
+  postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/options`, body, flow.csrf);
+const verify = (flow: Flow, response: unknown) =>
+  postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/verify`, { response }, flow.csrf);
 
 async function finish(flow: Flow, redirect: string, pending: PendingLogin) {
   const done = await flow.browser.go(new URL(redirect, app.baseUrl).href, { stopAt: isCallback });
@@ -123,26 +158,50 @@ describe('registering a passkey', () => {
     const result = await register(browser, registration, hanaKey);
     expect(result.status).toBe(200);
     expect(result.data.redirect).toBe('/account/passkeys');
-    expect(result.data.signals).toMatchObject({ rpID: 'localhost', allAcceptedCredentialIDs: [hanaKey.id], userName: hana.number });
+    expect(result.data.signals).toMatchObject({
+      rpID: 'localhost',
+      allAcceptedCredentialIDs: [hanaKey.id],
+      userName: hana.number,
+    });
 
     const stored = await passkeysCollection().findOne({ _id: hanaKey.id as never });
-    expect(stored).toMatchObject({ ownerId: hana.id, transports: ['hybrid', 'internal'], deviceType: 'singleDevice', backedUp: false, aaguid: '00000000-0000-0000-0000-000000000000', counter: 0 });
+    expect(stored).toMatchObject({
+      ownerId: hana.id,
+      transports: ['hybrid', 'internal'],
+      deviceType: 'singleDevice',
+      backedUp: false,
+      aaguid: '00000000-0000-0000-0000-000000000000',
+      counter: 0,
+    });
     expect(stored!.name).toMatch(/^Passkey \(/);
     const list = await browser.go(`${app.baseUrl}/account/passkeys`);
     expect(textOf(list, '[role=status]')).toBe('Your passkey has been added.');
     expect(textOf(list, 'li.passkey')).toContain('Kept on one device only');
     expect(textOf(list, 'li.passkey')).toContain('Not used yet');
 
-    const audit = await app.connection.collection('audit_events').findOne({ type: 'passkey.registered', memberId: hana.id });
+    const audit = await app.connection
+      .collection('audit_events')
+      .findOne({ type: 'passkey.registered', memberId: hana.id });
     expect(audit?.detail).toMatchObject({ transports: ['hybrid', 'internal'] });
   });
 
   it('excludes the member’s existing passkeys and requires a resident key and user verification', async () => {
     const { browser } = await account(hana);
     const page = await smsStep(browser, hana.phone);
-    const created = await postJson(browser, `${app.baseUrl}/account/passkeys/register/options`, {}, csrfOf(page, '[data-passkey-register]'));
-    expect(created.data.excludeCredentials).toEqual([{ id: hanaKey.id, type: 'public-key', transports: ['hybrid', 'internal'] }]);
-    expect(created.data.authenticatorSelection).toEqual({ residentKey: 'required', userVerification: 'required', requireResidentKey: true });
+    const created = await postJson(
+      browser,
+      `${app.baseUrl}/account/passkeys/register/options`,
+      {},
+      csrfOf(page, '[data-passkey-register]'),
+    );
+    expect(created.data.excludeCredentials).toEqual([
+      { id: hanaKey.id, type: 'public-key', transports: ['hybrid', 'internal'] },
+    ]);
+    expect(created.data.authenticatorSelection).toEqual({
+      residentKey: 'required',
+      userVerification: 'required',
+      requireResidentKey: true,
+    });
     expect(created.data.attestation).toBe('none');
     expect(created.data.rp).toEqual({ name: 'JMB', id: 'localhost' });
     expect(created.data.user.name).toBe(hana.number);
@@ -173,9 +232,16 @@ describe('registering a passkey', () => {
     const entry = await browser.submit(again, 'form[action^="/account/verify/send"]');
     const sms = await browser.submit(entry, 'form[action^="/account/verify/check"]', { code: mailCode(ken.email) });
     expect(new URL(sms.url).pathname).toBe('/account/passkeys/sms');
-    const refused = await postJson(browser, `${app.baseUrl}/account/passkeys/register/options`, {}, csrfOf(page, '[data-passkey-register]'));
+    const refused = await postJson(
+      browser,
+      `${app.baseUrl}/account/passkeys/register/options`,
+      {},
+      csrfOf(page, '[data-passkey-register]'),
+    );
     expect(refused.status).toBe(403);
-    expect(refused.data.error_description).toBe('More than 10 minutes have passed since your SMS verification. Please verify again.');
+    expect(refused.data.error_description).toBe(
+      'More than 10 minutes have passed since your SMS verification. Please verify again.',
+    );
   });
 
   it('refuses a response from another origin, for another RP ID, or without user verification', async () => {
@@ -190,7 +256,10 @@ describe('registering a passkey', () => {
       const refused = await register(browser, page, new SoftAuthenticator(app.baseUrl), misbehave);
       expect(refused.status).toBe(400);
       expect(refused.data.error_description).toBe('The passkey could not be created. Please try again.');
-      expect((await lastEvent('passkey.registration_refused', ken.id))?.detail).toMatchObject({ reason: 'notVerified', error: expect.stringMatching(why) });
+      expect((await lastEvent('passkey.registration_refused', ken.id))?.detail).toMatchObject({
+        reason: 'notVerified',
+        error: expect.stringMatching(why),
+      });
     }
     expect(await passkeysCollection().countDocuments({ ownerId: ken.id })).toBe(0);
     kenKey = new SoftAuthenticator(app.baseUrl);
@@ -212,7 +281,11 @@ describe('signing in with a passkey', () => {
     expect(claims.acr).toBe(ACR.passkey);
     expect(claims.amr).toEqual(['hwk', 'user', 'mfa']);
     expect((await passkeysCollection().findOne({ _id: hanaKey.id as never }))!.lastUsedAt).toBeInstanceOf(Date);
-    expect(await app.connection.collection('audit_events').findOne({ type: 'login.passkey', outcome: 'success', memberId: hana.id })).toMatchObject({ ip: expect.any(String) });
+    expect(
+      await app.connection
+        .collection('audit_events')
+        .findOne({ type: 'login.passkey', outcome: 'success', memberId: hana.id }),
+    ).toMatchObject({ ip: expect.any(String) });
   });
 
   it('with a discoverable passkey: the user handle names the member', async () => {
@@ -249,13 +322,27 @@ describe('signing in with a passkey', () => {
     expect(textOf(offer, 'h1')).toBe('Create a passkey on this device?');
     // Creating one needs the SMS code first (past the resend cooldown of the one sent above).
     clock.advanceSeconds(61);
-    const sms = await flow.browser.go(new URL(offer.html.querySelector('a.button')!.getAttribute('href')!, offer.url).href);
+    const sms = await flow.browser.go(
+      new URL(offer.html.querySelector('a.button')!.getAttribute('href')!, offer.url).href,
+    );
     const entry = await flow.browser.submit(sms, 'form[action$="/offer/sms/send"]');
-    const registerPage = await flow.browser.submit(entry, 'form[action$="/offer/sms/check"]', { code: smsCode(ken.phone) });
+    const registerPage = await flow.browser.submit(entry, 'form[action$="/offer/sms/check"]', {
+      code: smsCode(ken.phone),
+    });
     const laptop = new SoftAuthenticator(app.baseUrl, ['internal']);
     const csrf = csrfOf(registerPage, '[data-passkey-register]');
-    const created = await postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/register/options`, {}, csrf);
-    const done = await postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/register/verify`, { response: laptop.register(created.data as never) }, csrf);
+    const created = await postJson(
+      flow.browser,
+      `${app.baseUrl}/interaction/${flow.uid}/passkey/register/options`,
+      {},
+      csrf,
+    );
+    const done = await postJson(
+      flow.browser,
+      `${app.baseUrl}/interaction/${flow.uid}/passkey/register/verify`,
+      { response: laptop.register(created.data as never) },
+      csrf,
+    );
     expect(done.status).toBe(200);
     expect((await finish(flow, done.data.redirect, flow.pending)).claims()!.sub).toBe(ken.id);
     expect(await passkeysCollection().countDocuments({ ownerId: ken.id })).toBe(3);
@@ -266,14 +353,14 @@ describe('refusals', () => {
   /** The member sees one message for every failure; the audit trail keeps the reason. */
   async function refusedWith(
     reason: string,
-    respond: (opts: any) => unknown,
+    respond: (opts: AssertionOptions) => unknown,
     body: Record<string, unknown> = { mode: 'number', membershipNumber: hana.number },
     type = 'login.passkey',
     memberId = hana.id,
   ) {
     const flow = await passkeyPage();
     const requested = await options(flow, body);
-    const result = await verify(flow, respond(requested.data));
+    const result = await verify(flow, respond(requested.data as AssertionOptions));
     expect(result.status).toBe(400);
     expect(result.data.error_description).toBe(FAILED);
     const event = await lastEvent(type, memberId);
@@ -291,7 +378,12 @@ describe('refusals', () => {
   });
 
   it('a counter that goes backwards, recorded as a possible clone', async () => {
-    await refusedWith('counterRegression', (o) => hanaKey.authenticate(o, { counter: 1 }), undefined, 'passkey.counter_regression');
+    await refusedWith(
+      'counterRegression',
+      (o) => hanaKey.authenticate(o, { counter: 1 }),
+      undefined,
+      'passkey.counter_regression',
+    );
     hanaKey.counter = (await passkeysCollection().findOne({ _id: hanaKey.id as never }))!.counter;
   });
 
@@ -303,7 +395,12 @@ describe('refusals', () => {
     const good = hanaKey.authenticate(requested.data as never);
     expect((await verify(flow, good)).data.error_description).toBe(FAILED);
     // Nothing in the replay names a member: the challenge it answers is gone.
-    const [event] = await app.connection.collection('audit_events').find({ type: 'login.passkey', outcome: 'failure' }).sort({ at: -1 }).limit(1).toArray();
+    const [event] = await app.connection
+      .collection('audit_events')
+      .find({ type: 'login.passkey', outcome: 'failure' })
+      .sort({ at: -1 })
+      .limit(1)
+      .toArray();
     expect(event?.detail).toMatchObject({ reason: 'challenge' });
   });
 
@@ -312,26 +409,47 @@ describe('refusals', () => {
     const requested = await options(flow, { mode: 'number', membershipNumber: hana.number });
     clock.advanceSeconds(5 * 60 + 1);
     expect((await verify(flow, hanaKey.authenticate(requested.data as never))).data.error_description).toBe(FAILED);
-    const [event] = await app.connection.collection('audit_events').find({ type: 'login.passkey', outcome: 'failure' }).sort({ at: -1 }).limit(1).toArray();
+    const [event] = await app.connection
+      .collection('audit_events')
+      .find({ type: 'login.passkey', outcome: 'failure' })
+      .sort({ at: -1 })
+      .limit(1)
+      .toArray();
     expect(event?.detail).toMatchObject({ reason: 'challenge' });
   });
 
   it('a wrong origin or RP ID', async () => {
-    expect((await refusedWith('notVerified', (o) => hanaKey.authenticate(o, { origin: 'https://phishing.example' }))).event!.detail.error).toMatch(/origin/i);
-    expect((await refusedWith('notVerified', (o) => hanaKey.authenticate(o, { rpId: 'phishing.example' }))).event!.detail.error).toMatch(/RP ID/i);
+    expect(
+      (await refusedWith('notVerified', (o) => hanaKey.authenticate(o, { origin: 'https://phishing.example' }))).event!
+        .detail.error,
+    ).toMatch(/origin/i);
+    expect(
+      (await refusedWith('notVerified', (o) => hanaKey.authenticate(o, { rpId: 'phishing.example' }))).event!.detail
+        .error,
+    ).toMatch(/RP ID/i);
   });
 
   it('another member’s credential', async () => {
     await refusedWith('wrongMember', (o) => kenKey.authenticate(o));
     // Discoverable: the credential is Ken's, whatever user handle the response claims.
-    await refusedWith('wrongMember', (o) => kenKey.authenticate(o, { userHandle: Buffer.from(hana.id).toString('base64url') }), { mode: 'discoverable' }, 'login.passkey', ken.id);
+    await refusedWith(
+      'wrongMember',
+      (o) => kenKey.authenticate(o, { userHandle: Buffer.from(hana.id).toString('base64url') }),
+      { mode: 'discoverable' },
+      'login.passkey',
+      ken.id,
+    );
   });
 
   it('never leaves a session behind', async () => {
     const { flow } = await refusedWith('notVerified', (o) => hanaKey.authenticate(o, { badSignature: true }));
     const page = await flow.browser.go(`${app.baseUrl}/interaction/${flow.uid}`);
     expect(page.html.querySelector('form[action$="/login"]')).not.toBeNull();
-    expect(await app.connection.collection('audit_events').countDocuments({ type: 'login.passkey', outcome: 'success', 'detail.reason': { $exists: true } })).toBe(0);
+    expect(
+      await app.connection
+        .collection('audit_events')
+        .countDocuments({ type: 'login.passkey', outcome: 'success', 'detail.reason': { $exists: true } }),
+    ).toBe(0);
   });
 });
 
@@ -355,7 +473,9 @@ describe('nobody can learn who has an account or a passkey', () => {
     const flow = await passkeyPage();
     const bad = await options(flow, { mode: 'number', membershipNumber: '123456789' });
     expect(bad.status).toBe(400);
-    expect(bad.data.error_description).toBe('This is not a valid JMB membership number. Please check the number on your card.');
+    expect(bad.data.error_description).toBe(
+      'This is not a valid JMB membership number. Please check the number on your card.',
+    );
   });
 
   it('limits option requests per network', async () => {
@@ -364,12 +484,19 @@ describe('nobody can learn who has an account or a passkey', () => {
     for (let i = 0; i < limit; i += 1) expect((await options(flow, { mode: 'discoverable' })).status).toBe(200);
     const refused = await options(flow, { mode: 'discoverable' });
     expect(refused.status).toBe(429);
-    expect(refused.data.error_description).toBe('Too many passkey requests from your network. Please wait a while and try again.');
+    expect(refused.data.error_description).toBe(
+      'Too many passkey requests from your network. Please wait a while and try again.',
+    );
   });
 
   it('refuses the ceremony without its CSRF token', async () => {
     const flow = await passkeyPage();
-    const refused = await postJson(flow.browser, `${app.baseUrl}/interaction/${flow.uid}/passkey/options`, { mode: 'discoverable' }, 'forged');
+    const refused = await postJson(
+      flow.browser,
+      `${app.baseUrl}/interaction/${flow.uid}/passkey/options`,
+      { mode: 'discoverable' },
+      'forged',
+    );
     expect(refused.status).toBe(403);
     expect(refused.data.error).toBe('invalid_request');
   });
@@ -378,7 +505,9 @@ describe('nobody can learn who has an account or a passkey', () => {
 describe('managing passkeys', () => {
   it('renames, then deletes (confirming first), after which it no longer signs in', async () => {
     const { browser, page } = await account(hana);
-    const renamed = await browser.submit(page, `form[action="/account/passkeys/${hanaKey.id}/rename"]`, { name: 'My laptop' });
+    const renamed = await browser.submit(page, `form[action="/account/passkeys/${hanaKey.id}/rename"]`, {
+      name: 'My laptop',
+    });
     expect(textOf(renamed, '[role=status]')).toBe('The passkey has been renamed.');
     expect(textOf(renamed, 'li.passkey .passkey-name')).toBe('My laptop');
 
@@ -392,8 +521,13 @@ describe('managing passkeys', () => {
     expect(textOf(deleted, '[role=status]')).toMatch(/^The passkey has been deleted/);
     // The page tells the password manager which passkey went away.
     expect(deleted.html.querySelector('[data-passkey-signals]')!.getAttribute('data-removed')).toBe(hanaKey.id);
-    expect(JSON.parse(deleted.html.querySelector('[data-passkey-signals]')!.getAttribute('data-passkey-signals')!).allAcceptedCredentialIDs).toEqual([]);
-    expect(await app.connection.collection('audit_events').countDocuments({ type: 'passkey.removed', memberId: hana.id })).toBe(1);
+    expect(
+      JSON.parse(deleted.html.querySelector('[data-passkey-signals]')!.getAttribute('data-passkey-signals')!)
+        .allAcceptedCredentialIDs,
+    ).toEqual([]);
+    expect(
+      await app.connection.collection('audit_events').countDocuments({ type: 'passkey.removed', memberId: hana.id }),
+    ).toBe(1);
 
     const flow = await passkeyPage();
     const requested = await options(flow, { mode: 'discoverable' });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { ManualClock } from '../../src/clock.js';
 import { ACR } from '../../src/assurance/acr.js';
-import { startTestApp, uniqueDbName, type TestApp } from '../support/app.js';
-import { Browser, textOf, type Page } from '../support/browser.js';
-import { startDeliveryStandIns, type DeliveryStandIns } from '../support/delivery.js';
+import { ManualClock } from '../../src/clock.js';
+import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
+import { Browser, type Page, textOf } from '../support/browser.js';
+import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
 import { authorizationUrl, discoverRp, exchangeCode, type PendingLogin, type RelyingParty } from '../support/rp.js';
 import { codeIn } from '../support/vonage.js';
 
@@ -29,15 +29,55 @@ beforeAll(async () => {
   delivery = await startDeliveryStandIns();
   app = await startTestApp({ dbName: uniqueDbName('step-up'), clock, env: delivery.env });
   const m = app.context.members;
-  people.email.number = (await m.create({ familyName: 'Mail', givenName: 'Member', email: people.email.email, countryOfResidence: 'JP', password, locale: 'en' })).membershipNumber;
-  people.sms.number = (await m.create({ familyName: 'Sms', givenName: 'Member', email: 'sms.member@example.jp', phone: '090-1111-2222', notificationChannel: 'sms', countryOfResidence: 'JP', password })).membershipNumber;
-  people.abroad.number = (
-    await m.create({ familyName: 'Abroad', givenName: 'Member', email: people.abroad.email, phone: '+44 7911 123456', notificationChannel: 'sms', countryOfResidence: 'GB', password })
+  people.email.number = (
+    await m.create({
+      familyName: 'Mail',
+      givenName: 'Member',
+      email: people.email.email,
+      countryOfResidence: 'JP',
+      password,
+      locale: 'en',
+    })
   ).membershipNumber;
-  const nowhere = await m.create({ familyName: 'No', givenName: 'Where', email: 'nowhere@example.jp', countryOfResidence: 'GB', password });
-  await app.connection.collection('members').updateOne({ _id: nowhere._id as never }, { $set: { emailVerified: false } });
+  people.sms.number = (
+    await m.create({
+      familyName: 'Sms',
+      givenName: 'Member',
+      email: 'sms.member@example.jp',
+      phone: '090-1111-2222',
+      notificationChannel: 'sms',
+      countryOfResidence: 'JP',
+      password,
+    })
+  ).membershipNumber;
+  people.abroad.number = (
+    await m.create({
+      familyName: 'Abroad',
+      givenName: 'Member',
+      email: people.abroad.email,
+      phone: '+44 7911 123456',
+      notificationChannel: 'sms',
+      countryOfResidence: 'GB',
+      password,
+    })
+  ).membershipNumber;
+  const nowhere = await m.create({
+    familyName: 'No',
+    givenName: 'Where',
+    email: 'nowhere@example.jp',
+    countryOfResidence: 'GB',
+    password,
+  });
+  await app.connection
+    .collection('members')
+    .updateOne({ _id: nowhere._id as never }, { $set: { emailVerified: false } });
   people.nowhere.number = nowhere.membershipNumber;
-  const client = await app.context.clients.create({ name: 'Mileage Shop', kind: 'web', redirectUris: [REDIRECT], firstParty: true });
+  const client = await app.context.clients.create({
+    name: 'Mileage Shop',
+    kind: 'web',
+    redirectUris: [REDIRECT],
+    firstParty: true,
+  });
   rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
 });
 
@@ -50,11 +90,20 @@ beforeEach(async () => {
   await app.connection.collection('rate_limits').deleteMany({});
 });
 
-async function passwordStep(number: string, params: Record<string, string> = { acr_values: ACR.otp }, browser = new Browser()) {
+async function passwordStep(
+  number: string,
+  params: Record<string, string> = { acr_values: ACR.otp },
+  browser = new Browser(),
+) {
   browser.headers['accept-language'] = 'en';
   const pending = await authorizationUrl(rp, params);
   const loginPage = await browser.go(pending.url, { stopAt: isCallback });
-  const page = await browser.submit(loginPage, 'form[action$="/login"]', { membershipNumber: number, password }, { stopAt: isCallback });
+  const page = await browser.submit(
+    loginPage,
+    'form[action$="/login"]',
+    { membershipNumber: number, password },
+    { stopAt: isCallback },
+  );
   return { browser, page, pending };
 }
 
@@ -94,7 +143,11 @@ describe('the OTP level for relying apps', () => {
     expect(claims.acr).toBe(ACR.otp);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
     expect(claims.auth_time).toBeGreaterThanOrEqual(before);
-    const trail = await app.connection.collection('audit_events').find({ memberId: claims.sub }).sort({ at: 1 }).toArray();
+    const trail = await app.connection
+      .collection('audit_events')
+      .find({ memberId: claims.sub })
+      .sort({ at: 1 })
+      .toArray();
     expect(trail.map((e) => e.type)).toEqual(['login.password', 'otp.sent', 'otp.verified']);
     expect(trail[1]!.detail).toEqual({ purpose: 'step-up', channel: 'email', to: 'm***@example.jp' });
     expect(JSON.stringify(trail)).not.toContain(people.email.email);
@@ -157,13 +210,24 @@ describe('the OTP level for relying apps', () => {
   });
 
   it('is required by an app whose minimum level is the OTP one, whatever it asks for', async () => {
-    const strict = await app.context.clients.create({ name: 'Award booking', kind: 'web', redirectUris: [REDIRECT], firstParty: true, minAcr: ACR.otp });
+    const strict = await app.context.clients.create({
+      name: 'Award booking',
+      kind: 'web',
+      redirectUris: [REDIRECT],
+      firstParty: true,
+      minAcr: ACR.otp,
+    });
     const strictRp = await discoverRp(app.issuer, { ...strict, redirectUri: REDIRECT });
     const browser = new Browser();
     browser.headers['accept-language'] = 'en';
     const pending = await authorizationUrl(strictRp, { acr_values: ACR.password });
     const login = await browser.go(pending.url, { stopAt: isCallback });
-    const page = await browser.submit(login, 'form[action$="/login"]', { membershipNumber: people.email.number, password }, { stopAt: isCallback });
+    const page = await browser.submit(
+      login,
+      'form[action$="/login"]',
+      { membershipNumber: people.email.number, password },
+      { stopAt: isCallback },
+    );
     expect(textOf(page, 'h1')).toBe('One-time password');
     const entry = await send(browser, page);
     const done = await enter(browser, entry, mailCode(people.email.email));
@@ -185,7 +249,9 @@ describe('the OTP level for relying apps', () => {
     for (let remaining = 4; remaining >= 1; remaining -= 1) {
       entry = await enter(browser, entry, wrong);
       expect(entry.status).toBe(401);
-      expect(textOf(entry, '[role=alert]')).toBe(`The one-time password is incorrect. You can try ${remaining} more time(s).`);
+      expect(textOf(entry, '[role=alert]')).toBe(
+        `The one-time password is incorrect. You can try ${remaining} more time(s).`,
+      );
     }
     entry = await enter(browser, entry, wrong);
     expect(textOf(entry, '[role=alert]')).toMatch(/entered incorrectly too many times/);
@@ -204,7 +270,9 @@ describe('the OTP level for relying apps', () => {
     const older = mailCode(people.email.email);
     entry = await browser.submit(entry, 'form[action$="/otp/send"]');
     expect(entry.status).toBe(429);
-    expect(textOf(entry, '[role=alert]')).toMatch(/^Please wait \d+ seconds before requesting another one-time password\.$/);
+    expect(textOf(entry, '[role=alert]')).toMatch(
+      /^Please wait \d+ seconds before requesting another one-time password\.$/,
+    );
 
     clock.advanceSeconds(61);
     entry = await browser.submit(entry, 'form[action$="/otp/send"]');
@@ -221,15 +289,21 @@ describe('the OTP level for relying apps', () => {
     delivery.vonage.failNext();
     const failed = await send(browser, page);
     expect(failed.status).toBe(502);
-    expect(textOf(failed, '[role=alert]')).toBe('We could not send the one-time password to your mobile phone (SMS). Please check it and try again.');
+    expect(textOf(failed, '[role=alert]')).toBe(
+      'We could not send the one-time password to your mobile phone (SMS). Please check it and try again.',
+    );
     expect(failed.html.querySelector('form[action$="/otp/send"]')).not.toBeNull();
-    expect(await app.connection.collection('codes').countDocuments({ binding: new URL(failed.url).pathname.split('/')[2] })).toBe(0);
+    expect(
+      await app.connection.collection('codes').countDocuments({ binding: new URL(failed.url).pathname.split('/')[2] }),
+    ).toBe(0);
     const audit = await app.connection.collection('audit_events').findOne({ type: 'otp.delivery_failed' });
     expect(audit?.detail).toMatchObject({ channel: 'sms', to: '***-****-2222' });
 
     const entry = await browser.submit(failed, 'form[action$="/otp/send"]');
     expect(entry.status).toBe(200);
-    expect((await finish(await enter(browser, entry, smsCode(people.sms.phone)), pending)).claims()!.amr).toContain('sms');
+    expect((await finish(await enter(browser, entry, smsCode(people.sms.phone)), pending)).claims()!.amr).toContain(
+      'sms',
+    );
   });
 
   it('explains a malformed code and accepts full-width digits', async () => {
@@ -245,7 +319,10 @@ describe('the OTP level for relying apps', () => {
   it('refuses the OTP form with a wrong CSRF token', async () => {
     const { browser, page } = await passwordStep(people.email.number);
     const entry = await send(browser, page);
-    const refused = await browser.submit(entry, 'form[action$="/otp/verify"]', { code: mailCode(people.email.email), _csrf: 'nope' });
+    const refused = await browser.submit(entry, 'form[action$="/otp/verify"]', {
+      code: mailCode(people.email.email),
+      _csrf: 'nope',
+    });
     expect(refused.status).toBe(403);
   });
 });

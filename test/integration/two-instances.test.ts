@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { secretsAsEnv } from '../../src/security/keys.js';
-import { startTestApp, testSecrets, uniqueDbName, type TestApp } from '../support/app.js';
+import { startTestApp, type TestApp, testSecrets, uniqueDbName } from '../support/app.js';
 import { Browser, type Page } from '../support/browser.js';
 import { authorizationUrl, discoverRp, exchangeCode, oidc, passwordLogin } from '../support/rp.js';
 
@@ -35,7 +35,11 @@ class RoundRobinBrowser extends Browser {
 }
 
 function envOf(lines: string): Record<string, string> {
-  return Object.fromEntries(lines.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).replace(/^'|'$/g, '')]));
+  return Object.fromEntries(
+    lines
+      .split('\n')
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).replace(/^'|'$/g, '')]),
+  );
 }
 
 beforeAll(async () => {
@@ -43,7 +47,16 @@ beforeAll(async () => {
   const uri = new URL(process.env.TEST_MONGODB_URI!);
   uri.pathname = `/${dbName}`;
   other = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'test', PORT: '0', ISSUER: a.issuer, MONGODB_URI: uri.href, LOG_LEVEL: 'info', ...envOf(secretsAsEnv(testSecrets())) },
+    env: {
+      ...process.env,
+      NODE_OPTIONS: '',
+      NODE_ENV: 'test',
+      PORT: '0',
+      ISSUER: a.issuer,
+      MONGODB_URI: uri.href,
+      LOG_LEVEL: 'info',
+      ...envOf(secretsAsEnv(testSecrets())),
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   otherUrl = await new Promise<string>((resolve, reject) => {
@@ -71,13 +84,29 @@ afterAll(async () => {
 
 it('completes a sign-in whose requests alternate between two processes', async () => {
   const password = 'shared database password';
-  const member = await a.context.members.create({ familyName: 'Ito', givenName: 'Mai', email: 'mai@example.com', countryOfResidence: 'JP', password });
-  const client = await a.context.clients.create({ name: 'Web', kind: 'web', redirectUris: [REDIRECT], firstParty: false });
+  const member = await a.context.members.create({
+    familyName: 'Ito',
+    givenName: 'Mai',
+    email: 'mai@example.com',
+    countryOfResidence: 'JP',
+    password,
+  });
+  const client = await a.context.clients.create({
+    name: 'Web',
+    kind: 'web',
+    redirectUris: [REDIRECT],
+    firstParty: false,
+  });
   const rp = await discoverRp(a.issuer, { ...client, redirectUri: REDIRECT });
 
   const browser = new RoundRobinBrowser([a.baseUrl, otherUrl]);
   const pending = await authorizationUrl(rp, { scope: 'openid email' });
-  const { callback } = await passwordLogin(browser, rp, { membershipNumber: member.membershipNumber, password }, pending);
+  const { callback } = await passwordLogin(
+    browser,
+    rp,
+    { membershipNumber: member.membershipNumber, password },
+    pending,
+  );
   // /auth, login page, POST login, /auth resume, consent page, POST confirm, /auth resume
   expect(browser.served.length).toBeGreaterThanOrEqual(6);
   expect(new Set(browser.served)).toEqual(new Set([a.baseUrl, otherUrl]));

@@ -1,16 +1,21 @@
-import { parse, type HTMLElement } from 'node-html-parser';
+import { type HTMLElement, parse } from 'node-html-parser';
 import { en } from '../../src/i18n/messages/en.js';
 
 /**
  * Every page and JSON answer a test reads is checked for a message placeholder left unfilled
  * ("{minutes}"): a request that shows one fails, whatever the test was about.
  */
-const PLACEHOLDER_NAMES = [...new Set(Object.values(en).flatMap((text) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!)))];
+const PLACEHOLDER_NAMES = [
+  ...new Set(Object.values(en).flatMap((text) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!))),
+];
 const UNFILLED = new RegExp(`\\{(${PLACEHOLDER_NAMES.join('|')})\\}`);
 
 export function assertNoUnfilledPlaceholder(url: string, body: string): void {
   const found = UNFILLED.exec(body);
-  if (found) throw new Error(`unfilled message placeholder ${found[0]} in the answer to ${url}: …${body.slice(Math.max(0, found.index - 80), found.index + 40)}…`);
+  if (found)
+    throw new Error(
+      `unfilled message placeholder ${found[0]} in the answer to ${url}: …${body.slice(Math.max(0, found.index - 80), found.index + 40)}…`,
+    );
 }
 
 /**
@@ -67,7 +72,9 @@ export class Browser {
         }
         if (k === 'expires' && Date.parse(value) <= Date.now()) expired = true;
       }
-      this.cookies = this.cookies.filter((c) => !(c.name === cookie.name && c.host === cookie.host && c.path === cookie.path));
+      this.cookies = this.cookies.filter(
+        (c) => !(c.name === cookie.name && c.host === cookie.host && c.path === cookie.path),
+      );
       if (!expired && cookie.value !== '') this.cookies.push(cookie);
     }
   }
@@ -85,7 +92,10 @@ export class Browser {
     return this.cookies.find((c) => c.name === name)?.value;
   }
 
-  async request(url: string, init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {}): Promise<Page> {
+  async request(
+    url: string,
+    init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<Page> {
     const target = new URL(url);
     const headers: Record<string, string> = { ...this.headers, ...init.headers };
     const cookie = this.cookieHeader(target);
@@ -100,7 +110,12 @@ export class Browser {
       headers.accept = 'application/json';
       body = JSON.stringify(init.json);
     }
-    const response = await fetch(target, { method: init.method ?? (body !== undefined ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const response = await fetch(target, {
+      method: init.method ?? (body !== undefined ? 'POST' : 'GET'),
+      headers,
+      body,
+      redirect: 'manual',
+    });
     this.store(target, response.headers.getSetCookie());
     const text = await response.text();
     assertNoUnfilledPlaceholder(target.href, text);
@@ -111,7 +126,10 @@ export class Browser {
    * Requests `url` and follows redirects until a page is reached, or until a redirect points at
    * a URL for which `stopAt` is true (e.g. the relying app's callback): that URL is returned.
    */
-  async go(url: string, options: { form?: Record<string, string>; stopAt?: (url: string) => boolean } = {}): Promise<Page> {
+  async go(
+    url: string,
+    options: { form?: Record<string, string>; stopAt?: (url: string) => boolean } = {},
+  ): Promise<Page> {
     let page = await this.request(url, { form: options.form });
     for (let hops = 0; page.status >= 300 && page.status < 400; hops += 1) {
       if (hops > 20) throw new Error('too many redirects');
@@ -123,15 +141,24 @@ export class Browser {
   }
 
   /** Submits a form found on `page` with some fields filled in. */
-  async submit(page: Page, selector: string, values: Record<string, string> = {}, options: { stopAt?: (url: string) => boolean } = {}): Promise<Page> {
+  async submit(
+    page: Page,
+    selector: string,
+    values: Record<string, string> = {},
+    options: { stopAt?: (url: string) => boolean } = {},
+  ): Promise<Page> {
     const form = findForm(page, selector);
-    return this.go(new URL(form.action, page.url).href, { form: { ...form.fields, ...values }, stopAt: options.stopAt });
+    return this.go(new URL(form.action, page.url).href, {
+      form: { ...form.fields, ...values },
+      stopAt: options.stopAt,
+    });
   }
 }
 
 export function findForm(page: Page, selector: string): Form {
   const element = page.html.querySelector(selector);
-  if (!element) throw new Error(`no form ${selector} on ${page.url} (status ${page.status}):\n${page.body.slice(0, 2000)}`);
+  if (!element)
+    throw new Error(`no form ${selector} on ${page.url} (status ${page.status}):\n${page.body.slice(0, 2000)}`);
   // What a browser would submit: inputs (checkboxes and radios only when checked), textareas,
   // and the selected option of each select.
   const fields: Record<string, string> = {};
@@ -150,7 +177,11 @@ export function findForm(page: Page, selector: string): Form {
     const option = select.querySelector('option[selected]') ?? select.querySelector('option');
     if (name && option) fields[name] = option.getAttribute('value') ?? option.text;
   }
-  return { action: element.getAttribute('action') ?? page.url, method: element.getAttribute('method') ?? 'get', fields };
+  return {
+    action: element.getAttribute('action') ?? page.url,
+    method: element.getAttribute('method') ?? 'get',
+    fields,
+  };
 }
 
 /** The visible text of the first element matching `selector`, whitespace collapsed. */
@@ -158,12 +189,21 @@ export function textOf(page: Page, selector: string): string {
   return page.html.querySelector(selector)?.text.replace(/\s+/g, ' ').trim() ?? '';
 }
 
+/** An answer's JSON, read field by field by the tests. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read whatever the endpoint answered
+export type JsonData = Record<string, any>;
+
 /** A JSON POST as the pages' scripts make it (CSRF token in a header); the parsed answer. */
-export async function postJson(browser: Browser, url: string, body: unknown, csrf: string): Promise<{ status: number; data: Record<string, any> }> {
+export async function postJson(
+  browser: Browser,
+  url: string,
+  body: unknown,
+  csrf: string,
+): Promise<{ status: number; data: JsonData }> {
   const page = await browser.request(url, { json: body, headers: { 'x-csrf-token': csrf } });
-  let data: Record<string, any> = {};
+  let data: JsonData = {};
   try {
-    data = JSON.parse(page.body) as Record<string, any>;
+    data = JSON.parse(page.body) as JsonData;
   } catch {
     // not JSON
   }

@@ -1,4 +1,4 @@
-import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type CDPSession, chromium, type Page } from 'playwright-core';
 import { chromiumExecutable } from './chromium-binary.js';
 
 /**
@@ -8,24 +8,53 @@ import { chromiumExecutable } from './chromium-binary.js';
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: await chromiumExecutable(),
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
 export interface VirtualAuthenticator {
   cdp: CDPSession;
   id: string;
-  credentials(): Promise<Array<{ credentialId: string; isResidentCredential: boolean; signCount: number; privateKey: string; rpId?: string; userHandle?: string }>>;
+  credentials(): Promise<
+    Array<{
+      credentialId: string;
+      isResidentCredential: boolean;
+      signCount: number;
+      privateKey: string;
+      rpId?: string;
+      userHandle?: string;
+    }>
+  >;
   /** Re-adds every credential as resident (discoverable, offered by autofill) or not. */
   setDiscoverable(discoverable: boolean): Promise<void>;
 }
 
 /** Adds a CTAP2 authenticator with resident keys and user verification (internal = this device). */
-export async function addAuthenticator(context: BrowserContext, page: Page, transport: 'internal' | 'hybrid' | 'usb' = 'internal'): Promise<VirtualAuthenticator> {
+export async function addAuthenticator(
+  context: BrowserContext,
+  page: Page,
+  transport: 'internal' | 'hybrid' | 'usb' = 'internal',
+): Promise<VirtualAuthenticator> {
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable', { enableUI: false });
   const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: { protocol: 'ctap2', ctap2Version: 'ctap2_1', transport, hasResidentKey: true, hasUserVerification: true, isUserVerified: true, automaticPresenceSimulation: true },
+    options: {
+      protocol: 'ctap2',
+      ctap2Version: 'ctap2_1',
+      transport,
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
   });
   const credentials = async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials;
   // DevTools drops the user handle of a non-resident credential: keep it to make it resident again.
@@ -39,7 +68,10 @@ export async function addAuthenticator(context: BrowserContext, page: Page, tran
         if (credential.userHandle) userHandles.set(credential.credentialId, credential.userHandle);
         const userHandle = userHandles.get(credential.credentialId);
         await cdp.send('WebAuthn.removeCredential', { authenticatorId, credentialId: credential.credentialId });
-        await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: { ...credential, userHandle, isResidentCredential: discoverable } });
+        await cdp.send('WebAuthn.addCredential', {
+          authenticatorId,
+          credential: { ...credential, userHandle, isResidentCredential: discoverable },
+        });
       }
     },
   };

@@ -1,4 +1,4 @@
-import { startSmtpStandIn, type SmtpStandIn } from './smtp.js';
+import { type SmtpStandIn, startSmtpStandIn } from './smtp.js';
 import { startVonageStandIn, type VonageStandIn } from './vonage.js';
 
 /**

@@ -12,9 +12,14 @@ export interface RelyingParty {
   redirectUri: string;
 }
 
-export async function discoverRp(issuer: string, client: { clientId: string; clientSecret?: string | undefined; redirectUri: string }): Promise<RelyingParty> {
+export async function discoverRp(
+  issuer: string,
+  client: { clientId: string; clientSecret?: string | undefined; redirectUri: string },
+): Promise<RelyingParty> {
   const auth = client.clientSecret ? oidc.ClientSecretBasic(client.clientSecret) : oidc.None();
-  const config = await oidc.discovery(new URL(issuer), client.clientId, undefined, auth, { execute: [oidc.allowInsecureRequests] });
+  const config = await oidc.discovery(new URL(issuer), client.clientId, undefined, auth, {
+    execute: [oidc.allowInsecureRequests],
+  });
   oidc.enableNonRepudiationChecks(config); // verify ID token signatures against the JWKS too
   return { config, clientId: client.clientId, redirectUri: client.redirectUri };
 }
@@ -42,7 +47,12 @@ export async function authorizationUrl(rp: RelyingParty, params: Record<string, 
   return { url: url.href, state, nonce, verifier };
 }
 
-export function exchangeCode(rp: RelyingParty, callbackUrl: string, pending: PendingLogin, checks: { maxAge?: number } = {}) {
+export function exchangeCode(
+  rp: RelyingParty,
+  callbackUrl: string,
+  pending: PendingLogin,
+  checks: { maxAge?: number } = {},
+) {
   return oidc.authorizationCodeGrant(rp.config, new URL(callbackUrl), {
     pkceCodeVerifier: pending.verifier,
     expectedState: pending.state,
@@ -69,7 +79,8 @@ export async function passwordLogin(
     const consent = findForm(after, 'form[action$="/confirm"]');
     void consent;
     const done = await browser.submit(after, 'form[action$="/confirm"]', {}, { stopAt: isCallback });
-    if (!isCallback(done.url)) throw new Error(`did not reach the callback: ${done.status} ${done.url}\n${done.body.slice(0, 1500)}`);
+    if (!isCallback(done.url))
+      throw new Error(`did not reach the callback: ${done.status} ${done.url}\n${done.body.slice(0, 1500)}`);
     return { callback: done.url, loginPage };
   }
   return { callback: after.url, loginPage };

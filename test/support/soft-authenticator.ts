@@ -1,4 +1,4 @@
-import { createHash, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 
 /**
  * A software WebAuthn authenticator for HTTP-level tests: it answers real options with real
@@ -17,7 +17,8 @@ function head(major: number, n: number): number[] {
 
 function cbor(value: Cbor): Buffer {
   if (typeof value === 'number') return Buffer.from(value >= 0 ? head(0, value) : head(1, -1 - value));
-  if (typeof value === 'string') return Buffer.concat([Buffer.from(head(3, Buffer.byteLength(value))), Buffer.from(value)]);
+  if (typeof value === 'string')
+    return Buffer.concat([Buffer.from(head(3, Buffer.byteLength(value))), Buffer.from(value)]);
   if (value instanceof Uint8Array) return Buffer.concat([Buffer.from(head(2, value.length)), Buffer.from(value)]);
   const entries = value instanceof Map ? [...value.entries()] : Object.entries(value);
   return Buffer.concat([Buffer.from(head(5, entries.length)), ...entries.flatMap(([k, v]) => [cbor(k), cbor(v)])]);
@@ -42,7 +43,11 @@ export class SoftAuthenticator {
   counter = 0;
   userHandle: string | undefined;
 
-  constructor(readonly origin: string, readonly transports: string[] = ['internal'], readonly attachment: 'platform' | 'cross-platform' = 'platform') {
+  constructor(
+    readonly origin: string,
+    readonly transports: string[] = ['internal'],
+    readonly attachment: 'platform' | 'cross-platform' = 'platform',
+  ) {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     this.#key = privateKey;
     this.#publicJwk = publicKey.export({ format: 'jwk' }) as { x: string; y: string };
@@ -63,13 +68,26 @@ export class SoftAuthenticator {
     const rpId = misbehave.rpId ?? options.rp.id!;
     this.userHandle = options.user.id;
     this.counter = misbehave.counter ?? 0;
-    const cose = cbor(new Map<Cbor, Cbor>([[1, 2], [3, -7], [-1, 1], [-2, Buffer.from(this.#publicJwk.x, 'base64url')], [-3, Buffer.from(this.#publicJwk.y, 'base64url')]]));
+    const cose = cbor(
+      new Map<Cbor, Cbor>([
+        [1, 2],
+        [3, -7],
+        [-1, 1],
+        [-2, Buffer.from(this.#publicJwk.x, 'base64url')],
+        [-3, Buffer.from(this.#publicJwk.y, 'base64url')],
+      ]),
+    );
     const idLength = Buffer.alloc(2);
     idLength.writeUInt16BE(this.credentialId.length);
     const attested = Buffer.concat([Buffer.alloc(16), idLength, this.credentialId, cose]);
     const flags = 0x01 | (misbehave.userVerified === false ? 0 : 0x04) | 0x40;
     const authData = this.#authData(rpId, flags, this.counter, attested);
-    const clientData = JSON.stringify({ type: 'webauthn.create', challenge: options.challenge, origin: misbehave.origin ?? this.origin, crossOrigin: false });
+    const clientData = JSON.stringify({
+      type: 'webauthn.create',
+      challenge: options.challenge,
+      origin: misbehave.origin ?? this.origin,
+      crossOrigin: false,
+    });
     return {
       id: this.id,
       rawId: this.id,
@@ -90,7 +108,12 @@ export class SoftAuthenticator {
     this.counter = misbehave.counter ?? this.counter + 1;
     const flags = 0x01 | (misbehave.userVerified === false ? 0 : 0x04);
     const authData = this.#authData(rpId, flags, this.counter);
-    const clientData = JSON.stringify({ type: 'webauthn.get', challenge: options.challenge, origin: misbehave.origin ?? this.origin, crossOrigin: false });
+    const clientData = JSON.stringify({
+      type: 'webauthn.get',
+      challenge: options.challenge,
+      origin: misbehave.origin ?? this.origin,
+      crossOrigin: false,
+    });
     let signature = sign('sha256', Buffer.concat([authData, sha256(clientData)]), this.#key);
     if (misbehave.badSignature) signature = sign('sha256', Buffer.from('something else'), this.#key);
     return {

@@ -38,10 +38,29 @@ export async function startVonageStandIn(): Promise<VonageStandIn> {
       const message = JSON.parse(body) as { to: string; from: string; text: string; type: string };
       if (failures > 0) {
         failures -= 1;
-        return res.end(JSON.stringify({ 'message-count': '1', messages: [{ status: failureStatus, 'error-text': 'Non-Whitelisted Destination' }] }));
+        return res.end(
+          JSON.stringify({
+            'message-count': '1',
+            messages: [{ status: failureStatus, 'error-text': 'Non-Whitelisted Destination' }],
+          }),
+        );
       }
       sent.push({ ...message, authorization: req.headers.authorization ?? '' });
-      res.end(JSON.stringify({ 'message-count': '1', messages: [{ to: message.to, 'message-id': `m-${sent.length}`, status: '0', 'remaining-balance': '10.0', 'message-price': '0.07', network: '44010' }] }));
+      res.end(
+        JSON.stringify({
+          'message-count': '1',
+          messages: [
+            {
+              to: message.to,
+              'message-id': `m-${sent.length}`,
+              status: '0',
+              'remaining-balance': '10.0',
+              'message-price': '0.07',
+              network: '44010',
+            },
+          ],
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -19,7 +19,11 @@ export interface AdminPrincipal {
 }
 
 export class ApiAuthError extends Error {
-  constructor(readonly status: 401 | 403, readonly error: 'invalid_token' | 'insufficient_scope', description: string) {
+  constructor(
+    readonly status: 401 | 403,
+    readonly error: 'invalid_token' | 'insufficient_scope',
+    description: string,
+  ) {
     super(description);
     this.name = 'ApiAuthError';
   }
@@ -37,7 +41,9 @@ export async function authenticate(ctx: Context, app: AppContext): Promise<Admin
   if ((token as unknown as { aud?: unknown }).aud !== adminApiResource(app.config.issuer)) {
     throw new ApiAuthError(401, 'invalid_token', 'the token was not issued for the admin API');
   }
-  const granted = new Set((token.scope ?? '').split(' ').filter((s): s is AdminScope => s === 'admin:read' || s === 'admin:write'));
+  const granted = new Set(
+    (token.scope ?? '').split(' ').filter((s): s is AdminScope => s === 'admin:read' || s === 'admin:write'),
+  );
   const accountId = (token as unknown as { accountId?: string }).accountId;
   if (accountId) {
     const admin = await app.admins.findActiveByAccountId(accountId);
@@ -53,5 +59,6 @@ export async function authenticate(ctx: Context, app: AppContext): Promise<Admin
 }
 
 export function requireScope(principal: AdminPrincipal, scope: AdminScope): void {
-  if (!principal.scopes.has(scope)) throw new ApiAuthError(403, 'insufficient_scope', `the token lacks the ${scope} scope`);
+  if (!principal.scopes.has(scope))
+    throw new ApiAuthError(403, 'insufficient_scope', `the token lacks the ${scope} scope`);
 }

@@ -7,16 +7,29 @@ const json = (schema: object) => ({ content: { 'application/json': { schema } } 
 const errors = {
   '400': { description: 'Invalid input', ...json(ref('Error')) },
   '401': { description: 'Missing, unknown, expired or foreign token', ...json(ref('Error')) },
-  '403': { description: 'The token lacks the scope (or is not an admin or admin service client token)', ...json(ref('Error')) },
+  '403': {
+    description: 'The token lacks the scope (or is not an admin or admin service client token)',
+    ...json(ref('Error')),
+  },
 };
 const notFound = { '404': { description: 'Not found', ...json(ref('Error')) } };
-const id = (name: string, description: string) => ({ name, in: 'path', required: true, schema: { type: 'string' }, description });
+const id = (name: string, description: string) => ({
+  name,
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description,
+});
 const read = [{ oauth2: ['admin:read'] }, { bearer: [] }];
 const write = [{ oauth2: ['admin:write'] }, { bearer: [] }];
 /** A POST that changes one client or member and answers with it. */
 const action = (idDescription: string, summary: string, done: string, schema: string) => ({
   parameters: [id('id', idDescription)],
-  post: { summary, security: write, responses: { '200': { description: done, ...json(ref(schema)) }, ...errors, ...notFound } },
+  post: {
+    summary,
+    security: write,
+    responses: { '200': { description: done, ...json(ref(schema)) }, ...errors, ...notFound },
+  },
 });
 
 export function openApiDocument(issuer: string) {
@@ -35,9 +48,18 @@ export function openApiDocument(issuer: string) {
       securitySchemes: {
         oauth2: {
           type: 'oauth2',
-          flows: { clientCredentials: { tokenUrl: `${issuer}/token`, scopes: { 'admin:read': 'Read clients, members and the audit trail', 'admin:write': 'Change them' } } },
+          flows: {
+            clientCredentials: {
+              tokenUrl: `${issuer}/token`,
+              scopes: { 'admin:read': 'Read clients, members and the audit trail', 'admin:write': 'Change them' },
+            },
+          },
         },
-        bearer: { type: 'http', scheme: 'bearer', description: 'An access token issued by this provider for the admin API' },
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An access token issued by this provider for the admin API',
+        },
       },
       schemas: {
         Error: {
@@ -48,18 +70,35 @@ export function openApiDocument(issuer: string) {
         ClientInput: {
           type: 'object',
           properties: {
-            client_id: { type: 'string', pattern: '^[A-Za-z0-9_-]{3,64}$', description: 'Optional; random when omitted. Create only.' },
+            client_id: {
+              type: 'string',
+              pattern: '^[A-Za-z0-9_-]{3,64}$',
+              description: 'Optional; random when omitted. Create only.',
+            },
             name: { type: 'string', maxLength: 100 },
             kind: { enum: ['web', 'native', 'spa', 'service'], description: 'Create only.' },
-            token_endpoint_auth_method: { enum: ['client_secret_basic', 'private_key_jwt'], description: 'web and service only' },
+            token_endpoint_auth_method: {
+              enum: ['client_secret_basic', 'private_key_jwt'],
+              description: 'web and service only',
+            },
             jwks_uri: { type: 'string', format: 'uri', description: 'For private_key_jwt' },
             jwks: { type: 'object', description: 'For private_key_jwt, instead of jwks_uri' },
-            redirect_uris: { type: 'array', items: { type: 'string', format: 'uri' }, description: 'Exact URIs; https (loopback http for native apps), no fragment' },
+            redirect_uris: {
+              type: 'array',
+              items: { type: 'string', format: 'uri' },
+              description: 'Exact URIs; https (loopback http for native apps), no fragment',
+            },
             post_logout_redirect_uris: { type: 'array', items: { type: 'string', format: 'uri' } },
-            scopes: { type: 'array', items: { enum: ['openid', 'profile', 'email', 'phone', 'membership', 'offline_access'] } },
+            scopes: {
+              type: 'array',
+              items: { enum: ['openid', 'profile', 'email', 'phone', 'membership', 'offline_access'] },
+            },
             grant_types: { type: 'array', items: { enum: ['authorization_code', 'refresh_token'] } },
             first_party: { type: 'boolean', description: 'The airline’s own app: no consent page' },
-            min_acr: { enum: ['urn:jmb:acr:pwd', 'urn:jmb:acr:otp', 'urn:jmb:acr:passkey'], description: 'A level the app always requires' },
+            min_acr: {
+              enum: ['urn:jmb:acr:pwd', 'urn:jmb:acr:otp', 'urn:jmb:acr:passkey'],
+              description: 'A level the app always requires',
+            },
             access_token_ttl: { type: 'integer', description: 'Seconds, within the configured bounds' },
             refresh_token_ttl: { type: 'integer', description: 'Seconds, within the configured bounds' },
             id_token_signed_response_alg: { enum: ['RS256', 'ES256'] },
@@ -91,7 +130,13 @@ export function openApiDocument(issuer: string) {
           },
         },
         ClientWithSecret: {
-          allOf: [ref('Client'), { type: 'object', properties: { client_secret: { type: 'string', description: 'Shown only in this response' } } }],
+          allOf: [
+            ref('Client'),
+            {
+              type: 'object',
+              properties: { client_secret: { type: 'string', description: 'Shown only in this response' } },
+            },
+          ],
         },
         Member: {
           type: 'object',
@@ -132,7 +177,10 @@ export function openApiDocument(issuer: string) {
           properties: {
             id: { type: 'string' },
             at: { type: 'string', format: 'date-time' },
-            type: { type: 'string', examples: ['login.password', 'login.passkey', 'otp.sent', 'passkey.registered', 'client.created'] },
+            type: {
+              type: 'string',
+              examples: ['login.password', 'login.passkey', 'otp.sent', 'passkey.registered', 'client.created'],
+            },
             outcome: { enum: ['success', 'failure'] },
             memberId: { type: 'string' },
             clientId: { type: 'string' },
@@ -146,7 +194,17 @@ export function openApiDocument(issuer: string) {
     },
     paths: {
       '/clients': {
-        get: { summary: 'List relying apps', security: read, responses: { '200': { description: 'The apps', ...json({ type: 'object', properties: { clients: { type: 'array', items: ref('Client') } } }) }, ...errors } },
+        get: {
+          summary: 'List relying apps',
+          security: read,
+          responses: {
+            '200': {
+              description: 'The apps',
+              ...json({ type: 'object', properties: { clients: { type: 'array', items: ref('Client') } } }),
+            },
+            ...errors,
+          },
+        },
         post: {
           summary: 'Register a relying app (the client secret is in this response only)',
           security: write,
@@ -156,22 +214,58 @@ export function openApiDocument(issuer: string) {
       },
       '/clients/{id}': {
         parameters: [id('id', 'client_id')],
-        get: { summary: 'One relying app', security: read, responses: { '200': { description: 'The app', ...json(ref('Client')) }, ...errors, ...notFound } },
-        patch: { summary: 'Change a relying app', security: write, requestBody: { required: true, ...json(ref('ClientInput')) }, responses: { '200': { description: 'Changed', ...json(ref('Client')) }, ...errors, ...notFound } },
-        delete: { summary: 'Delete a relying app and revoke its grants and tokens', security: write, responses: { '204': { description: 'Deleted' }, ...errors, ...notFound } },
+        get: {
+          summary: 'One relying app',
+          security: read,
+          responses: { '200': { description: 'The app', ...json(ref('Client')) }, ...errors, ...notFound },
+        },
+        patch: {
+          summary: 'Change a relying app',
+          security: write,
+          requestBody: { required: true, ...json(ref('ClientInput')) },
+          responses: { '200': { description: 'Changed', ...json(ref('Client')) }, ...errors, ...notFound },
+        },
+        delete: {
+          summary: 'Delete a relying app and revoke its grants and tokens',
+          security: write,
+          responses: { '204': { description: 'Deleted' }, ...errors, ...notFound },
+        },
       },
-      '/clients/{id}/disable': action('client_id', 'Disable a relying app and revoke its grants and tokens', 'Disabled', 'Client'),
+      '/clients/{id}/disable': action(
+        'client_id',
+        'Disable a relying app and revoke its grants and tokens',
+        'Disabled',
+        'Client',
+      ),
       '/clients/{id}/enable': action('client_id', 'Enable a relying app again', 'Enabled', 'Client'),
-      '/clients/{id}/secret': action('client_id', 'Rotate the client secret (the new one is in this response only)', 'Rotated', 'ClientWithSecret'),
+      '/clients/{id}/secret': action(
+        'client_id',
+        'Rotate the client secret (the new one is in this response only)',
+        'Rotated',
+        'ClientWithSecret',
+      ),
       '/initial-access-tokens': {
         post: {
           summary: 'Issue an initial access token for dynamic client registration (RFC 7591)',
           security: write,
-          requestBody: { required: false, ...json({ type: 'object', properties: { expires_in: { type: 'integer', minimum: 60, maximum: 2592000, default: 86400 } } }) },
+          requestBody: {
+            required: false,
+            ...json({
+              type: 'object',
+              properties: { expires_in: { type: 'integer', minimum: 60, maximum: 2592000, default: 86400 } },
+            }),
+          },
           responses: {
             '201': {
               description: 'Issued (shown only in this response)',
-              ...json({ type: 'object', properties: { initial_access_token: { type: 'string' }, expires_at: { type: 'string', format: 'date-time' }, registration_endpoint: { type: 'string' } } }),
+              ...json({
+                type: 'object',
+                properties: {
+                  initial_access_token: { type: 'string' },
+                  expires_at: { type: 'string', format: 'date-time' },
+                  registration_endpoint: { type: 'string' },
+                },
+              }),
             },
             ...errors,
           },
@@ -181,13 +275,30 @@ export function openApiDocument(issuer: string) {
         get: {
           summary: 'Find a member by membership number',
           security: read,
-          parameters: [{ name: 'membership_number', in: 'query', required: true, schema: { type: 'string', pattern: '^[0-9]{9}$' } }],
-          responses: { '200': { description: 'Zero or one member', ...json({ type: 'object', properties: { members: { type: 'array', items: ref('Member') } } }) }, ...errors },
+          parameters: [
+            {
+              name: 'membership_number',
+              in: 'query',
+              required: true,
+              schema: { type: 'string', pattern: '^[0-9]{9}$' },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'Zero or one member',
+              ...json({ type: 'object', properties: { members: { type: 'array', items: ref('Member') } } }),
+            },
+            ...errors,
+          },
         },
       },
       '/members/{id}': {
         parameters: [id('id', 'member id (the sub)')],
-        get: { summary: 'One member, with passkeys', security: read, responses: { '200': { description: 'The member', ...json(ref('Member')) }, ...errors, ...notFound } },
+        get: {
+          summary: 'One member, with passkeys',
+          security: read,
+          responses: { '200': { description: 'The member', ...json(ref('Member')) }, ...errors, ...notFound },
+        },
       },
       '/members/{id}/lock': action('member id', 'Lock a member (and end their sessions)', 'Locked', 'Member'),
       '/members/{id}/unlock': action('member id', 'Unlock a member (and lift a login lockout)', 'Unlocked', 'Member'),
@@ -196,20 +307,40 @@ export function openApiDocument(issuer: string) {
         post: {
           summary: 'End all of a member’s sessions and revoke their tokens',
           security: write,
-          responses: { '200': { description: 'Ended', ...json({ type: 'object', properties: { sessions: { type: 'integer' } } }) }, ...errors, ...notFound },
+          responses: {
+            '200': { description: 'Ended', ...json({ type: 'object', properties: { sessions: { type: 'integer' } } }) },
+            ...errors,
+            ...notFound,
+          },
         },
       },
       '/members/{id}/passkeys/{credentialId}': {
         parameters: [id('id', 'member id'), id('credentialId', 'passkey credential id')],
-        delete: { summary: 'Revoke a member’s passkey', security: write, responses: { '204': { description: 'Revoked' }, ...errors, ...notFound } },
+        delete: {
+          summary: 'Revoke a member’s passkey',
+          security: write,
+          responses: { '204': { description: 'Revoked' }, ...errors, ...notFound },
+        },
       },
       '/members/{id}/contact': {
         parameters: [id('id', 'member id')],
         patch: {
           summary: 'Change the e-mail address or mobile number on the member’s behalf (the member is told)',
           security: write,
-          requestBody: { required: true, ...json({ type: 'object', properties: { email: { type: 'string' }, phone: { type: 'string' } }, additionalProperties: false }) },
-          responses: { '200': { description: 'Changed', ...json(ref('Member')) }, '409': { description: 'Already registered to another member', ...json(ref('Error')) }, ...errors, ...notFound },
+          requestBody: {
+            required: true,
+            ...json({
+              type: 'object',
+              properties: { email: { type: 'string' }, phone: { type: 'string' } },
+              additionalProperties: false,
+            }),
+          },
+          responses: {
+            '200': { description: 'Changed', ...json(ref('Member')) },
+            '409': { description: 'Already registered to another member', ...json(ref('Error')) },
+            ...errors,
+            ...notFound,
+          },
         },
       },
       '/audit': {
@@ -222,11 +353,25 @@ export function openApiDocument(issuer: string) {
             { name: 'type', in: 'query', schema: { type: 'string' } },
             { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' } },
             { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' } },
-            { name: 'before', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'The next_before of the previous page' },
+            {
+              name: 'before',
+              in: 'query',
+              schema: { type: 'string', format: 'date-time' },
+              description: 'The next_before of the previous page',
+            },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
           ],
           responses: {
-            '200': { description: 'Events', ...json({ type: 'object', properties: { events: { type: 'array', items: ref('AuditEvent') }, next_before: { type: ['string', 'null'] } } }) },
+            '200': {
+              description: 'Events',
+              ...json({
+                type: 'object',
+                properties: {
+                  events: { type: 'array', items: ref('AuditEvent') },
+                  next_before: { type: ['string', 'null'] },
+                },
+              }),
+            },
             ...errors,
           },
         },

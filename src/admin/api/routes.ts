@@ -7,7 +7,7 @@ import { FieldError } from '../../errors.js';
 import { jsonBody } from '../../http/body.js';
 import { REGISTRATION_POLICY } from '../../oidc/registration.js';
 import { createMemberActions } from '../member-actions.js';
-import { ApiAuthError, authenticate, requireScope, type AdminPrincipal, type AdminScope } from './auth.js';
+import { type AdminPrincipal, type AdminScope, ApiAuthError, authenticate, requireScope } from './auth.js';
 import { openApiDocument } from './openapi.js';
 
 /**
@@ -46,14 +46,24 @@ function clientInput(body: Record<string, unknown>): Partial<NewClient> {
 const auditQuery = z.object({
   member_id: z.string().max(64).optional(),
   client_id: z.string().max(64).optional(),
-  type: z.string().regex(/^[a-z_.]{1,64}$/).optional(),
+  type: z
+    .string()
+    .regex(/^[a-z_.]{1,64}$/)
+    .optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   before: z.iso.datetime({ offset: true }).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-const iatBody = z.object({ expires_in: z.number().int().min(60).max(30 * 86400).default(86400) });
+const iatBody = z.object({
+  expires_in: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86400)
+    .default(86400),
+});
 
 export function registerAdminApi(router: Router, app: AppContext): void {
   const json = jsonBody();
@@ -73,7 +83,10 @@ export function registerAdminApi(router: Router, app: AppContext): void {
       } catch (error) {
         if (error instanceof ApiAuthError) {
           ctx.status = error.status;
-          ctx.set('WWW-Authenticate', `Bearer realm="admin", error="${error.error}", error_description="${error.message}"`);
+          ctx.set(
+            'WWW-Authenticate',
+            `Bearer realm="admin", error="${error.error}", error_description="${error.message}"`,
+          );
           ctx.body = { error: error.error, error_description: error.message };
           return;
         }
@@ -81,7 +94,11 @@ export function registerAdminApi(router: Router, app: AppContext): void {
           // Client metadata problems carry RFC 7591's error code; anything else is a bad request.
           const field = snake(error.field);
           ctx.status = error.status;
-          ctx.body = { error: clientRoute(ctx) ? 'invalid_client_metadata' : 'invalid_request', error_description: `${field}: ${error.problem}`, field };
+          ctx.body = {
+            error: clientRoute(ctx) ? 'invalid_client_metadata' : 'invalid_request',
+            error_description: `${field}: ${error.problem}`,
+            field,
+          };
           return;
         }
         throw error;
@@ -98,131 +115,214 @@ export function registerAdminApi(router: Router, app: AppContext): void {
   });
 
   // Client applications
-  router.get('/api/admin/clients', api('admin:read', async (ctx) => {
-    ctx.body = { clients: await app.clients.list() };
-  }));
+  router.get(
+    '/api/admin/clients',
+    api('admin:read', async (ctx) => {
+      ctx.body = { clients: await app.clients.list() };
+    }),
+  );
 
-  router.post('/api/admin/clients', api('admin:write', async (ctx, principal) => {
-    const created = await app.clients.create(clientInput(body(ctx)) as NewClient);
-    await app.audit.record({ type: 'client.created', outcome: 'success', clientId: created.clientId, actor: principal.actor, detail: { name: created.view.name, kind: created.view.kind } });
-    ctx.status = 201;
-    // The secret is in this response only: it is stored as a keyed hash.
-    ctx.body = { ...created.view, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) };
-  }));
+  router.post(
+    '/api/admin/clients',
+    api('admin:write', async (ctx, principal) => {
+      const created = await app.clients.create(clientInput(body(ctx)) as NewClient);
+      await app.audit.record({
+        type: 'client.created',
+        outcome: 'success',
+        clientId: created.clientId,
+        actor: principal.actor,
+        detail: { name: created.view.name, kind: created.view.kind },
+      });
+      ctx.status = 201;
+      // The secret is in this response only: it is stored as a keyed hash.
+      ctx.body = { ...created.view, ...(created.clientSecret ? { client_secret: created.clientSecret } : {}) };
+    }),
+  );
 
-  router.get('/api/admin/clients/:id', api('admin:read', async (ctx) => {
-    const client = await app.clients.get(String(ctx.params.id));
-    if (!client) return notFound(ctx, 'client');
-    ctx.body = client;
-  }));
+  router.get(
+    '/api/admin/clients/:id',
+    api('admin:read', async (ctx) => {
+      const client = await app.clients.get(String(ctx.params.id));
+      if (!client) return notFound(ctx, 'client');
+      ctx.body = client;
+    }),
+  );
 
-  router.patch('/api/admin/clients/:id', api('admin:write', async (ctx, principal) => {
-    const changes = clientInput(body(ctx));
-    if ('clientId' in changes || 'kind' in changes) throw new FieldError(changes.clientId ? 'clientId' : 'kind', 'cannot be changed');
-    const updated = await app.clients.update(String(ctx.params.id), changes);
-    if (!updated) return notFound(ctx, 'client');
-    await app.audit.record({ type: 'client.changed', outcome: 'success', clientId: updated.client_id, actor: principal.actor, detail: { fields: Object.keys(body(ctx)) } });
-    ctx.body = updated;
-  }));
-
-  for (const [path, disabled] of [['disable', true], ['enable', false]] as const) {
-    router.post(`/api/admin/clients/:id/${path}`, api('admin:write', async (ctx, principal) => {
-      const updated = await app.clients.setDisabled(String(ctx.params.id), disabled);
+  router.patch(
+    '/api/admin/clients/:id',
+    api('admin:write', async (ctx, principal) => {
+      const changes = clientInput(body(ctx));
+      if ('clientId' in changes || 'kind' in changes)
+        throw new FieldError(changes.clientId ? 'clientId' : 'kind', 'cannot be changed');
+      const updated = await app.clients.update(String(ctx.params.id), changes);
       if (!updated) return notFound(ctx, 'client');
-      await app.audit.record({ type: disabled ? 'client.disabled' : 'client.enabled', outcome: 'success', clientId: updated.client_id, actor: principal.actor });
+      await app.audit.record({
+        type: 'client.changed',
+        outcome: 'success',
+        clientId: updated.client_id,
+        actor: principal.actor,
+        detail: { fields: Object.keys(body(ctx)) },
+      });
       ctx.body = updated;
-    }));
+    }),
+  );
+
+  for (const [path, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    router.post(
+      `/api/admin/clients/:id/${path}`,
+      api('admin:write', async (ctx, principal) => {
+        const updated = await app.clients.setDisabled(String(ctx.params.id), disabled);
+        if (!updated) return notFound(ctx, 'client');
+        await app.audit.record({
+          type: disabled ? 'client.disabled' : 'client.enabled',
+          outcome: 'success',
+          clientId: updated.client_id,
+          actor: principal.actor,
+        });
+        ctx.body = updated;
+      }),
+    );
   }
 
-  router.post('/api/admin/clients/:id/secret', api('admin:write', async (ctx, principal) => {
-    const rotated = await app.clients.rotateSecret(String(ctx.params.id));
-    if (!rotated) return notFound(ctx, 'client');
-    await app.audit.record({ type: 'client.secret_rotated', outcome: 'success', clientId: rotated.view.client_id, actor: principal.actor });
-    ctx.body = { ...rotated.view, client_secret: rotated.clientSecret };
-  }));
+  router.post(
+    '/api/admin/clients/:id/secret',
+    api('admin:write', async (ctx, principal) => {
+      const rotated = await app.clients.rotateSecret(String(ctx.params.id));
+      if (!rotated) return notFound(ctx, 'client');
+      await app.audit.record({
+        type: 'client.secret_rotated',
+        outcome: 'success',
+        clientId: rotated.view.client_id,
+        actor: principal.actor,
+      });
+      ctx.body = { ...rotated.view, client_secret: rotated.clientSecret };
+    }),
+  );
 
-  router.delete('/api/admin/clients/:id', api('admin:write', async (ctx, principal) => {
-    const id = String(ctx.params.id);
-    if (!(await app.clients.remove(id))) return notFound(ctx, 'client');
-    await app.audit.record({ type: 'client.deleted', outcome: 'success', clientId: id, actor: principal.actor });
-    ctx.status = 204;
-  }));
+  router.delete(
+    '/api/admin/clients/:id',
+    api('admin:write', async (ctx, principal) => {
+      const id = String(ctx.params.id);
+      if (!(await app.clients.remove(id))) return notFound(ctx, 'client');
+      await app.audit.record({ type: 'client.deleted', outcome: 'success', clientId: id, actor: principal.actor });
+      ctx.status = 204;
+    }),
+  );
 
   // Initial access tokens for dynamic registration (RFC 7591)
-  router.post('/api/admin/initial-access-tokens', api('admin:write', async (ctx, principal) => {
-    const parsed = iatBody.safeParse(body(ctx));
-    if (!parsed.success) throw new FieldError('expires_in', 'must be between 60 seconds and 30 days');
-    const token = new app.provider.InitialAccessToken({ expiresIn: parsed.data.expires_in, policies: [REGISTRATION_POLICY] });
-    const value = await token.save();
-    await app.audit.record({ type: 'client.registration_token_issued', outcome: 'success', actor: principal.actor, detail: { expiresIn: parsed.data.expires_in } });
-    ctx.status = 201;
-    ctx.body = {
-      initial_access_token: value,
-      expires_at: new Date(Date.now() + parsed.data.expires_in * 1000).toISOString(),
-      registration_endpoint: `${app.config.issuer}/reg`,
-    };
-  }));
+  router.post(
+    '/api/admin/initial-access-tokens',
+    api('admin:write', async (ctx, principal) => {
+      const parsed = iatBody.safeParse(body(ctx));
+      if (!parsed.success) throw new FieldError('expires_in', 'must be between 60 seconds and 30 days');
+      const token = new app.provider.InitialAccessToken({
+        expiresIn: parsed.data.expires_in,
+        policies: [REGISTRATION_POLICY],
+      });
+      const value = await token.save();
+      await app.audit.record({
+        type: 'client.registration_token_issued',
+        outcome: 'success',
+        actor: principal.actor,
+        detail: { expiresIn: parsed.data.expires_in },
+      });
+      ctx.status = 201;
+      ctx.body = {
+        initial_access_token: value,
+        expires_at: new Date(Date.now() + parsed.data.expires_in * 1000).toISOString(),
+        registration_endpoint: `${app.config.issuer}/reg`,
+      };
+    }),
+  );
 
   // Members
-  router.get('/api/admin/members', api('admin:read', async (ctx) => {
-    const member = await actions.find(ctx.query.membership_number);
-    ctx.body = { members: member ? [member] : [] };
-  }));
+  router.get(
+    '/api/admin/members',
+    api('admin:read', async (ctx) => {
+      const member = await actions.find(ctx.query.membership_number);
+      ctx.body = { members: member ? [member] : [] };
+    }),
+  );
 
-  router.get('/api/admin/members/:id', api('admin:read', async (ctx) => {
-    const member = await actions.get(String(ctx.params.id));
-    if (!member) return notFound(ctx, 'member');
-    ctx.body = member;
-  }));
-
-  for (const [path, locked] of [['lock', true], ['unlock', false]] as const) {
-    router.post(`/api/admin/members/:id/${path}`, api('admin:write', async (ctx, principal) => {
-      const member = await actions.setLocked(String(ctx.params.id), locked, principal.actor);
+  router.get(
+    '/api/admin/members/:id',
+    api('admin:read', async (ctx) => {
+      const member = await actions.get(String(ctx.params.id));
       if (!member) return notFound(ctx, 'member');
       ctx.body = member;
-    }));
+    }),
+  );
+
+  for (const [path, locked] of [
+    ['lock', true],
+    ['unlock', false],
+  ] as const) {
+    router.post(
+      `/api/admin/members/:id/${path}`,
+      api('admin:write', async (ctx, principal) => {
+        const member = await actions.setLocked(String(ctx.params.id), locked, principal.actor);
+        if (!member) return notFound(ctx, 'member');
+        ctx.body = member;
+      }),
+    );
   }
 
-  router.post('/api/admin/members/:id/sessions/revoke', api('admin:write', async (ctx, principal) => {
-    const result = await actions.endAllSessions(String(ctx.params.id), principal.actor);
-    if (!result) return notFound(ctx, 'member');
-    ctx.body = result;
-  }));
+  router.post(
+    '/api/admin/members/:id/sessions/revoke',
+    api('admin:write', async (ctx, principal) => {
+      const result = await actions.endAllSessions(String(ctx.params.id), principal.actor);
+      if (!result) return notFound(ctx, 'member');
+      ctx.body = result;
+    }),
+  );
 
-  router.delete('/api/admin/members/:id/passkeys/:credentialId', api('admin:write', async (ctx, principal) => {
-    if (!(await actions.revokePasskey(String(ctx.params.id), String(ctx.params.credentialId), principal.actor))) return notFound(ctx, 'passkey');
-    ctx.status = 204;
-  }));
+  router.delete(
+    '/api/admin/members/:id/passkeys/:credentialId',
+    api('admin:write', async (ctx, principal) => {
+      if (!(await actions.revokePasskey(String(ctx.params.id), String(ctx.params.credentialId), principal.actor)))
+        return notFound(ctx, 'passkey');
+      ctx.status = 204;
+    }),
+  );
 
-  router.patch('/api/admin/members/:id/contact', api('admin:write', async (ctx, principal) => {
-    const input = body(ctx);
-    const extra = Object.keys(input).find((key) => key !== 'email' && key !== 'phone');
-    if (extra) throw new FieldError(extra, 'is not a contact field (email, phone)');
-    const member = await actions.changeContact(String(ctx.params.id), input, principal.actor);
-    if (!member) return notFound(ctx, 'member');
-    ctx.body = member;
-  }));
+  router.patch(
+    '/api/admin/members/:id/contact',
+    api('admin:write', async (ctx, principal) => {
+      const input = body(ctx);
+      const extra = Object.keys(input).find((key) => key !== 'email' && key !== 'phone');
+      if (extra) throw new FieldError(extra, 'is not a contact field (email, phone)');
+      const member = await actions.changeContact(String(ctx.params.id), input, principal.actor);
+      if (!member) return notFound(ctx, 'member');
+      ctx.body = member;
+    }),
+  );
 
   // Audit trail
-  router.get('/api/admin/audit', api('admin:read', async (ctx) => {
-    const parsed = auditQuery.safeParse(ctx.query);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new FieldError(String(issue.path[0]), issue.message);
-    }
-    const q = parsed.data;
-    const page = await app.audit.query({
-      memberId: q.member_id,
-      clientId: q.client_id,
-      type: q.type,
-      from: q.from ? new Date(q.from) : undefined,
-      to: q.to ? new Date(q.to) : undefined,
-      before: q.before ? new Date(q.before) : undefined,
-      limit: q.limit,
-    });
-    ctx.body = {
-      events: page.events.map(({ _id, ...event }) => ({ id: _id, ...event, at: event.at.toISOString() })),
-      next_before: page.nextBefore?.toISOString() ?? null,
-    };
-  }));
+  router.get(
+    '/api/admin/audit',
+    api('admin:read', async (ctx) => {
+      const parsed = auditQuery.safeParse(ctx.query);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new FieldError(String(issue.path[0]), issue.message);
+      }
+      const q = parsed.data;
+      const page = await app.audit.query({
+        memberId: q.member_id,
+        clientId: q.client_id,
+        type: q.type,
+        from: q.from ? new Date(q.from) : undefined,
+        to: q.to ? new Date(q.to) : undefined,
+        before: q.before ? new Date(q.before) : undefined,
+        limit: q.limit,
+      });
+      ctx.body = {
+        events: page.events.map(({ _id, ...event }) => ({ id: _id, ...event, at: event.at.toISOString() })),
+        next_before: page.nextBefore?.toISOString() ?? null,
+      };
+    }),
+  );
 }

@@ -1,12 +1,12 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import { adminAsOwner } from '../../admins/library.js';
 import type { AppContext } from '../../context.js';
+import { jsonBody } from '../../http/body.js';
 import { csrfToken, verifyCsrf } from '../../http/csrf.js';
+import { jsonError, jsonOk, parseRegistration } from '../../http/passkey-ceremony.js';
 import { renderPage } from '../../http/render.js';
 import { formatJst } from '../../i18n/index.js';
-import { jsonError, jsonOk, parseRegistration } from '../../http/passkey-ceremony.js';
-import { adminAsOwner } from '../../admins/library.js';
-import { jsonBody } from '../../http/body.js';
 
 const ceremonyJson = jsonBody();
 
@@ -25,7 +25,17 @@ export function registerEnrolmentPages(router: Router, app: AppContext): void {
   router.get('/admin/enrol/:token', async (ctx) => {
     const found = await enrolment(ctx);
     if (!found?.admin) {
-      return renderPage(ctx, 'error', { message: ctx.state.t('admin.enrol.invalid'), reference: undefined, backUrl: '/', backLabel: ctx.state.t('common.home') }, 404);
+      return renderPage(
+        ctx,
+        'error',
+        {
+          message: ctx.state.t('admin.enrol.invalid'),
+          reference: undefined,
+          backUrl: '/',
+          backLabel: ctx.state.t('common.home'),
+        },
+        404,
+      );
     }
     const expires = formatJst(ctx.state.locale, found.expiresAt!, { dateStyle: 'long', timeStyle: 'short' });
     await renderPage(ctx, 'admin/enrol', {
@@ -37,7 +47,17 @@ export function registerEnrolmentPages(router: Router, app: AppContext): void {
     });
   });
 
-  const ceremony = (handler: (ctx: Context, found: { token: string; admin: NonNullable<Awaited<ReturnType<AppContext['admins']['enrolmentAdmin']>>>['admin']; binding: string }) => Promise<void>) =>
+  const ceremony =
+    (
+      handler: (
+        ctx: Context,
+        found: {
+          token: string;
+          admin: NonNullable<Awaited<ReturnType<AppContext['admins']['enrolmentAdmin']>>>['admin'];
+          binding: string;
+        },
+      ) => Promise<void>,
+    ) =>
     async (ctx: Context) => {
       ctx.state.api = true;
       await ceremonyJson(ctx, async () => {});
@@ -47,20 +67,36 @@ export function registerEnrolmentPages(router: Router, app: AppContext): void {
       await handler(ctx, { token: found.token, admin: found.admin, binding: found.binding });
     };
 
-  router.post('/admin/enrol/:token/options', ceremony(async (ctx, found) => {
-    jsonOk(ctx, await app.adminPasskeys.registrationOptions(adminAsOwner(found.admin), found.binding));
-  }));
+  router.post(
+    '/admin/enrol/:token/options',
+    ceremony(async (ctx, found) => {
+      jsonOk(ctx, await app.adminPasskeys.registrationOptions(adminAsOwner(found.admin), found.binding));
+    }),
+  );
 
-  router.post('/admin/enrol/:token/verify', ceremony(async (ctx, found) => {
-    const result = await app.adminPasskeys.register({
-      owner: adminAsOwner(found.admin),
-      binding: found.binding,
-      response: parseRegistration(ctx),
-      defaultName: () => 'Admin passkey',
-    });
-    if (!result.ok) return jsonError(ctx, 400, ctx.state.t(result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed'));
-    await app.admins.completeEnrolment(found.token);
-    await app.audit.record({ type: 'admin.enrolled', outcome: 'success', actor: `admin:${found.admin._id}`, detail: { role: found.admin.role } });
-    jsonOk(ctx, { redirect: '/admin', signals: result.signals });
-  }));
+  router.post(
+    '/admin/enrol/:token/verify',
+    ceremony(async (ctx, found) => {
+      const result = await app.adminPasskeys.register({
+        owner: adminAsOwner(found.admin),
+        binding: found.binding,
+        response: parseRegistration(ctx),
+        defaultName: () => 'Admin passkey',
+      });
+      if (!result.ok)
+        return jsonError(
+          ctx,
+          400,
+          ctx.state.t(result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed'),
+        );
+      await app.admins.completeEnrolment(found.token);
+      await app.audit.record({
+        type: 'admin.enrolled',
+        outcome: 'success',
+        actor: `admin:${found.admin._id}`,
+        detail: { role: found.admin.role },
+      });
+      jsonOk(ctx, { redirect: '/admin', signals: result.signals });
+    }),
+  );
 }

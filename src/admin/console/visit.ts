@@ -1,18 +1,22 @@
 import type { Context } from 'koa';
+import type { Admin } from '../../admins/model.js';
+import { CONSOLE_ORIGIN_HEADERS } from '../../audit/request-context.js';
 import type { ConsoleSession } from '../../console/sessions.js';
 import type { AppContext } from '../../context.js';
-import { CONSOLE_ORIGIN_HEADERS } from '../../audit/request-context.js';
 import { csrfToken, verifyCsrf } from '../../http/csrf.js';
-import type { Admin } from '../../admins/model.js';
 
 /**
  * An admin's visit to the console: their console session (opened only by a passkey sign-in),
  * the admin record, the CSRF token, and a client for the admin API that calls this very process
  * over loopback with the session's bearer token, so every page stands on the API itself.
  */
+/** The admin API's JSON as pages and templates read it (its shape is the OpenAPI document's). */
+// biome-ignore lint/suspicious/noExplicitAny: JSON from our own API, read field by field by the pages
+export type ApiData = Record<string, any>;
+
 export interface ApiResult {
   status: number;
-  data: Record<string, any>;
+  data: ApiData;
 }
 
 export interface AdminVisit {
@@ -27,7 +31,9 @@ export interface AdminVisit {
 export class ReauthenticationNeeded extends Error {}
 
 export function adminReturnPath(value: unknown): string {
-  return typeof value === 'string' && /^\/admin(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&%_.:+-]*)?$/.test(value) ? value : '/admin';
+  return typeof value === 'string' && /^\/admin(\/[A-Za-z0-9/_-]*)?(\?[A-Za-z0-9=&%_.:+-]*)?$/.test(value)
+    ? value
+    : '/admin';
 }
 
 export async function adminVisit(ctx: Context, app: AppContext): Promise<AdminVisit | undefined> {
@@ -36,7 +42,9 @@ export async function adminVisit(ctx: Context, app: AppContext): Promise<AdminVi
   if (!session || !admin || !session.accessToken) {
     if (session) await app.consoles.sessions.destroy(ctx, 'admin', session);
     ctx.status = 303;
-    ctx.redirect(`/admin/login?return=${encodeURIComponent(ctx.method === 'GET' ? adminReturnPath(ctx.originalUrl) : '/admin')}`);
+    ctx.redirect(
+      `/admin/login?return=${encodeURIComponent(ctx.method === 'GET' ? adminReturnPath(ctx.originalUrl) : '/admin')}`,
+    );
     return undefined;
   }
   const scope = `admin:${session._id}`;
@@ -62,7 +70,7 @@ export async function adminVisit(ctx: Context, app: AppContext): Promise<AdminVi
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
       if (response.status === 401) throw new ReauthenticationNeeded();
-      const data = response.status === 204 ? {} : ((await response.json().catch(() => ({}))) as Record<string, any>);
+      const data = response.status === 204 ? {} : ((await response.json().catch(() => ({}))) as ApiData);
       return { status: response.status, data };
     },
   };

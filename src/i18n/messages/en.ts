@@ -22,7 +22,8 @@ export const en = {
   'login.submit': 'Log in',
   'login.cancel': 'Cancel and return to {client}',
   'login.error.invalid': 'The membership number or password is incorrect.',
-  'login.error.lockedOut': 'Too many unsuccessful attempts. For your security, login with this membership number is paused for {minutes} minutes. Please try again later.',
+  'login.error.lockedOut':
+    'Too many unsuccessful attempts. For your security, login with this membership number is paused for {minutes} minutes. Please try again later.',
   'login.error.tooManyFromHere': 'Too many login attempts from your network. Please wait a while and try again.',
   'login.error.accountLocked': 'This membership account is locked. Please contact the JAL Mileage Bank Center.',
   'login.error.numberFormat': 'Enter your 9-digit JMB membership number (digits only).',
@@ -50,10 +51,13 @@ export const en = {
   'logout.done.body': 'You have been logged out. You may now close this window.',
 
   'email.malformed': 'Enter a valid e-mail address, such as name@example.co.jp.',
-  'email.periodAtEdge': 'The part before the @ must not start with a period (.), and must not end with a period just before the @.',
+  'email.periodAtEdge':
+    'The part before the @ must not start with a period (.), and must not end with a period just before the @.',
   'email.consecutivePeriods': 'The part before the @ must not contain consecutive periods (..).',
-  'email.forbiddenCharacters': "The part before the @ may only contain letters, digits and the symbols . ! # $ % & ' * + - / = ? ^ _ { | } ~",
-  'phone.invalid': 'Enter a valid mobile phone number, such as 090-1234-5678 (outside Japan, start with + and the country code).',
+  'email.forbiddenCharacters':
+    "The part before the @ may only contain letters, digits and the symbols . ! # $ % & ' * + - / = ? ^ _ { | } ~",
+  'phone.invalid':
+    'Enter a valid mobile phone number, such as 090-1234-5678 (outside Japan, start with + and the country code).',
   'phone.notMobile': 'This is not a mobile phone number. Text messages (SMS) can only be sent to a mobile phone.',
 
   'otp.title': 'One-time password',
@@ -69,30 +73,38 @@ export const en = {
   'otp.verify': 'Confirm',
   'otp.help.title': 'Didn’t receive it?',
   'otp.help.resend': 'Send a new one-time password',
-  'otp.help.resendNote': 'You can ask for a new one-time password {seconds} seconds after the previous one. Only the most recent one is valid.',
-  'otp.help.email': 'One-time passwords are sent from {from}. If you have domain-specific reception settings, please allow “@{domain}”. Please also check your spam or junk folder.',
-  'otp.help.sms': 'One-time passwords are sent by SMS from “{sender}”. Please check your SMS reception and call restriction settings. It may take a few minutes to arrive, and SMS may not be received outside Japan or when your phone is short of memory.',
-  'otp.help.update': 'If your registered e-mail address or mobile phone number is out of date, please update it in My account or contact the JAL Mileage Bank Center.',
+  'otp.help.resendNote':
+    'You can ask for a new one-time password {seconds} seconds after the previous one. Only the most recent one is valid.',
+  'otp.help.email':
+    'One-time passwords are sent from {from}. If you have domain-specific reception settings, please allow “@{domain}”. Please also check your spam or junk folder.',
+  'otp.help.sms':
+    'One-time passwords are sent by SMS from “{sender}”. Please check your SMS reception and call restriction settings. It may take a few minutes to arrive, and SMS may not be received outside Japan or when your phone is short of memory.',
+  'otp.help.update':
+    'If your registered e-mail address or mobile phone number is out of date, please update it in My account or contact the JAL Mileage Bank Center.',
   'otp.channel.sms': 'mobile phone (SMS)',
   'otp.channel.email': 'e-mail address',
   'otp.error.malformed': 'Enter the 6-digit one-time password.',
   'otp.error.invalid': 'The one-time password is incorrect. You can try {remaining} more time(s).',
-  'otp.error.exhausted': 'The one-time password was entered incorrectly too many times and can no longer be used. Please request a new one.',
+  'otp.error.exhausted':
+    'The one-time password was entered incorrectly too many times and can no longer be used. Please request a new one.',
   'otp.error.expired': 'The one-time password has expired. Please request a new one.',
   'otp.error.used': 'This one-time password has already been used. Please request a new one.',
   'otp.error.none': 'There is no valid one-time password. Please request a new one.',
   'otp.error.cooldown': 'Please wait {seconds} seconds before requesting another one-time password.',
   'otp.error.tooMany': 'Too many one-time passwords have been requested. Please try again later.',
-  'otp.error.deliveryFailed': 'We could not send the one-time password to your {channel}. Please check it and try again.',
+  'otp.error.deliveryFailed':
+    'We could not send the one-time password to your {channel}. Please check it and try again.',
   'otp.error.tooManyFromHere': 'Too many attempts from your network. Please wait a while and try again.',
-  'otp.error.noDestination': 'No e-mail address or mobile phone number that can receive one-time passwords is registered. Please contact the JAL Mileage Bank Center.',
+  'otp.error.noDestination':
+    'No e-mail address or mobile phone number that can receive one-time passwords is registered. Please contact the JAL Mileage Bank Center.',
   'otp.error.unavailableLevel': 'This application requires a sign-in method that is not available for your account.',
   'otp.purpose.step-up': 'to confirm your sign-in',
   'otp.purpose.account': 'to open your membership information',
   'otp.purpose.email-change': 'to confirm your new e-mail address',
   'otp.purpose.phone-change': 'to confirm your mobile phone number',
   'otp.purpose.passkey-registration': 'to register a passkey',
-  'otp.sms': '[JMB] One-time password: {code}\nEnter it within {minutes} minutes {purpose}. Never share this code with anyone.\n\n@{host} #{code}',
+  'otp.sms':
+    '[JMB] One-time password: {code}\nEnter it within {minutes} minutes {purpose}. Never share this code with anyone.\n\n@{host} #{code}',
   'otp.email.subject': 'Your JMB one-time password',
   'otp.email.body':
     'Dear {name},\n\nYour one-time password {purpose} is:\n\n    {code}\n\nIt is valid for {minutes} minutes and can be used once. If you receive several codes, only the most recent one is valid.\n\nIf you did not request this code, someone may be trying to use your account: please change your password and contact the JAL Mileage Bank Center.\n\nThis is a send-only address; please do not reply.\nJMB Member Login',
@@ -103,7 +115,8 @@ export const en = {
   'notice.phoneChanged.body':
     'Dear {name},\n\nThe mobile phone number registered to your JMB membership was changed to {phone} on {time}.\n\nIf you did not make this change, please contact the JAL Mileage Bank Center at once.\n\nThis is a send-only address; please do not reply.\nJMB Member Login',
 
-  'console.error.noSignInInProgress': 'Your sign-in could not be completed (it may have taken too long). Please try again.',
+  'console.error.noSignInInProgress':
+    'Your sign-in could not be completed (it may have taken too long). Please try again.',
   'console.error.cancelled': 'You cancelled the sign-in.',
   'console.error.signInFailed': 'Sign-in could not be completed. Please try again.',
   'account.title': 'My account',
@@ -114,9 +127,11 @@ export const en = {
   'account.signedOut.title': 'You have logged out',
   'account.signedOut.body': 'You have logged out of My account and JMB Member Login.',
   'account.verify.heading': 'Confirm it is you',
-  'account.verify.intro': 'To see or change your membership information, please confirm it is you with a one-time password.',
+  'account.verify.intro':
+    'To see or change your membership information, please confirm it is you with a one-time password.',
   'account.overview.heading': 'Membership information',
-  'account.overview.stepUpNote': 'For your security, you will be asked for a new one-time password after {minutes} minutes.',
+  'account.overview.stepUpNote':
+    'For your security, you will be asked for a new one-time password after {minutes} minutes.',
   'account.field.membershipNumber': 'JMB membership number',
   'account.field.name': 'Name',
   'account.field.email': 'E-mail address',
@@ -133,14 +148,18 @@ export const en = {
   'account.email.heading': 'Change e-mail address',
   'account.email.current': 'Current e-mail address: {address}',
   'account.email.new': 'New e-mail address',
-  'account.email.hint': 'Before the @, use only letters, digits and . ! # $ % & \' * + - / = ? ^ _ { | } ~ (not a period at the start or just before the @, and no consecutive periods).',
-  'account.email.senderNote': 'One-time passwords are sent from {from}. If you use domain-specific reception settings, please allow “@{domain}”.',
+  'account.email.hint':
+    "Before the @, use only letters, digits and . ! # $ % & ' * + - / = ? ^ _ { | } ~ (not a period at the start or just before the @, and no consecutive periods).",
+  'account.email.senderNote':
+    'One-time passwords are sent from {from}. If you use domain-specific reception settings, please allow “@{domain}”.',
   'account.email.submit': 'Send a one-time password to the new address',
-  'account.email.abroad': 'Members living outside Japan cannot change their e-mail address here. Please contact the JAL Mileage Bank Center, who will change it for you.',
+  'account.email.abroad':
+    'Members living outside Japan cannot change their e-mail address here. Please contact the JAL Mileage Bank Center, who will change it for you.',
   'account.email.same': 'This is already your registered e-mail address.',
   'account.email.taken': 'This e-mail address cannot be registered. Please use a different address.',
   'account.email.confirm.heading': 'Confirm your new e-mail address',
-  'account.email.confirm.intro': 'Enter the one-time password we sent to your new address. Your address changes only after this step.',
+  'account.email.confirm.intro':
+    'Enter the one-time password we sent to your new address. Your address changes only after this step.',
   'account.email.changed': 'Your e-mail address has been changed. We have informed your previous address.',
   'account.phone.heading': 'Register your mobile phone number for SMS',
   'account.phone.step1': 'Step 1: Enter your mobile phone number.',
@@ -151,35 +170,42 @@ export const en = {
   'account.phone.number': 'Mobile phone number',
   'account.phone.hint': 'For example 090-1234-5678. Please have your mobile phone ready.',
   'account.phone.submit': 'Send a one-time password by SMS',
-  'account.phone.abroad': 'SMS one-time passwords are only available to members living in Japan. To register a mobile phone number, please contact the JAL Mileage Bank Center.',
+  'account.phone.abroad':
+    'SMS one-time passwords are only available to members living in Japan. To register a mobile phone number, please contact the JAL Mileage Bank Center.',
   'account.phone.same': 'This number is already registered and verified.',
   'account.phone.taken': 'This mobile phone number cannot be registered. Please use a different number.',
   'account.phone.confirm.heading': 'Verify your mobile phone number',
   'account.phone.confirm.intro': 'Enter the one-time password we sent by SMS to the new number.',
-  'account.phone.verified': 'Your mobile phone number has been verified. As the last step, set your notification destination to “Mobile Phone (SMS)”.',
+  'account.phone.verified':
+    'Your mobile phone number has been verified. As the last step, set your notification destination to “Mobile Phone (SMS)”.',
   'account.notification.heading': 'One-time password notification destination',
   'account.notification.intro': 'Choose where we send your one-time passwords.',
   'account.notification.note': 'We may send notifications by SMS regardless of this setting.',
   'account.notification.submit': 'Save',
-  'account.notification.smsUnavailable': 'To choose SMS, first register and verify your mobile phone number (members living in Japan only).',
+  'account.notification.smsUnavailable':
+    'To choose SMS, first register and verify your mobile phone number (members living in Japan only).',
   'account.notification.emailUnavailable': 'To choose e-mail, a verified e-mail address is needed.',
   'account.notification.saved': 'Your notification destination has been saved.',
   'account.notification.invalid': 'Choose e-mail or mobile phone (SMS).',
 
   'dev.outbox.title': 'Development outbox',
-  'dev.outbox.intro': 'Messages that would have been sent by SMS or e-mail, newest first (kept in {file}). This page exists only in development.',
+  'dev.outbox.intro':
+    'Messages that would have been sent by SMS or e-mail, newest first (kept in {file}). This page exists only in development.',
   'dev.outbox.empty': 'No messages yet.',
   'passkey.login.title': 'Log in with a passkey',
-  'passkey.login.intro': 'Enter your JMB membership number and select “Log in”, then confirm with your device’s fingerprint, face recognition or screen lock.',
+  'passkey.login.intro':
+    'Enter your JMB membership number and select “Log in”, then confirm with your device’s fingerprint, face recognition or screen lock.',
   'passkey.login.submit': 'Log in',
   'passkey.login.hybrid': 'Use a passkey on my phone (2D barcode)',
-  'passkey.login.hybridHint': 'Scan the 2D barcode with your smartphone and unlock it with its biometrics or screen lock. If your phone’s standard camera app does not work, try scanning it with Google Lens. Bluetooth must be on.',
+  'passkey.login.hybridHint':
+    'Scan the 2D barcode with your smartphone and unlock it with its biometrics or screen lock. If your phone’s standard camera app does not work, try scanning it with Google Lens. Bluetooth must be on.',
   'passkey.login.discoverable': 'Choose a saved passkey without entering my number',
   'passkey.login.password': 'Log in with your password instead',
   'passkey.login.choose': 'Log in with a passkey',
   'passkey.login.or': 'or',
   'passkey.error.failed': 'Sign-in with a passkey did not succeed. Please try again, or log in with your password.',
-  'passkey.error.cancelled': 'The passkey check was cancelled, or no passkey was found. You can try again, use a passkey on your phone, or log in with your password.',
+  'passkey.error.cancelled':
+    'The passkey check was cancelled, or no passkey was found. You can try again, use a passkey on your phone, or log in with your password.',
   'passkey.error.tooMany': 'Too many passkey requests from your network. Please wait a while and try again.',
   'passkey.unsupported.title': 'This browser cannot use passkeys',
   'passkey.unsupported.body': 'Please log in with your password, or use a passkey-capable environment:',
@@ -187,25 +213,31 @@ export const en = {
   'passkey.unsupported.mac': 'macOS 13 or later (Safari, or Chrome 109 or later)',
   'passkey.unsupported.ios': 'iOS 16 or later (Safari, or Chrome 109 or later)',
   'passkey.unsupported.android': 'Android 9 or later (Chrome 109 or later)',
-  'passkey.unsupported.lock': 'Make sure your device’s screen lock (fingerprint, face recognition or PIN) is turned on.',
+  'passkey.unsupported.lock':
+    'Make sure your device’s screen lock (fingerprint, face recognition or PIN) is turned on.',
   'passkey.offer.title': 'Create a passkey on this device?',
-  'passkey.offer.body': 'You signed in with a passkey from another device. With a passkey on this device you can sign in here with its fingerprint, face recognition or screen lock next time. An SMS one-time password is needed first.',
+  'passkey.offer.body':
+    'You signed in with a passkey from another device. With a passkey on this device you can sign in here with its fingerprint, face recognition or screen lock next time. An SMS one-time password is needed first.',
   'passkey.offer.create': 'Create a passkey on this device',
   'passkey.offer.skip': 'Not now, continue',
   'passkey.register.title': 'Create a passkey',
-  'passkey.register.intro': 'Your device will ask you to confirm with its fingerprint, face recognition or screen lock. To create the passkey on your phone instead, choose the 2D barcode option your browser offers.',
+  'passkey.register.intro':
+    'Your device will ask you to confirm with its fingerprint, face recognition or screen lock. To create the passkey on your phone instead, choose the 2D barcode option your browser offers.',
   'passkey.register.button': 'Create a passkey',
   'passkey.register.failed': 'The passkey could not be created. Please try again.',
   'passkey.register.exists': 'A passkey for your account is already saved in this device or password manager.',
   'passkey.register.cancelled': 'Creating the passkey was cancelled.',
-  'passkey.register.expired': 'More than {minutes} minutes have passed since your SMS verification. Please verify again.',
+  'passkey.register.expired':
+    'More than {minutes} minutes have passed since your SMS verification. Please verify again.',
   'passkey.sms.heading': 'SMS verification before registering a passkey',
   'passkey.sms.intro': 'For your security, a one-time password sent by SMS is needed before you register a passkey.',
-  'passkey.sms.required': 'Registering a passkey needs a verified mobile phone number for SMS (members living in Japan only). Please register your mobile phone number first in My account.',
+  'passkey.sms.required':
+    'Registering a passkey needs a verified mobile phone number for SMS (members living in Japan only). Please register your mobile phone number first in My account.',
   'passkey.defaultName': 'Passkey ({date})',
   'account.action.passkeys': 'Passkeys',
   'passkeys.heading': 'Passkeys',
-  'passkeys.intro': 'Passkeys let you sign in with your device’s fingerprint, face recognition or screen lock instead of a password. They protect you against phishing.',
+  'passkeys.intro':
+    'Passkeys let you sign in with your device’s fingerprint, face recognition or screen lock instead of a password. They protect you against phishing.',
   'passkeys.none': 'You have no passkeys yet.',
   'passkeys.add': 'Add a passkey',
   'passkeys.created': 'Created: {date}',
@@ -218,7 +250,8 @@ export const en = {
   'passkeys.delete': 'Delete',
   'passkeys.deleteTitle': 'Delete this passkey?',
   'passkeys.deleteBody': 'You will no longer be able to sign in with “{name}”.',
-  'passkeys.deleted': 'The passkey has been deleted. If it is still listed in your device or password manager, you can remove it there too.',
+  'passkeys.deleted':
+    'The passkey has been deleted. If it is still listed in your device or password manager, you can remove it there too.',
   'passkeys.renamed': 'The passkey has been renamed.',
   'passkeys.added': 'Your passkey has been added.',
   'passkeys.nameInvalid': 'Enter a name of 1 to 64 characters.',
@@ -236,7 +269,8 @@ export const en = {
   'admin.readOnly': 'Your role can view but not change anything.',
   'admin.confirm': 'Confirm',
   'admin.back': 'Back',
-  'admin.home.intro': 'Register and manage the relying applications, look after members’ accounts, and review the audit trail.',
+  'admin.home.intro':
+    'Register and manage the relying applications, look after members’ accounts, and review the audit trail.',
   'admin.error.api': 'The change was refused: {message}',
   'admin.error.forbidden': 'Your role does not allow this change.',
   'admin.error.notFound': 'Not found.',
@@ -249,9 +283,11 @@ export const en = {
   'admin.login.button': 'Sign in with my passkey',
   'admin.login.failed': 'Sign-in with an admin passkey did not succeed.',
   'admin.enrol.title': 'Set up your admin passkey',
-  'admin.enrol.intro': 'Welcome, {name}. Create the passkey you will use to sign in to the admin console. This link works once and expires on {expires}.',
+  'admin.enrol.intro':
+    'Welcome, {name}. Create the passkey you will use to sign in to the admin console. This link works once and expires on {expires}.',
   'admin.enrol.button': 'Create my passkey',
-  'admin.enrol.invalid': 'This enrolment link is invalid, has expired or has already been used. Please ask for a new one.',
+  'admin.enrol.invalid':
+    'This enrolment link is invalid, has expired or has already been used. Please ask for a new one.',
   'admin.enrol.done': 'Your passkey is ready. You can now sign in to the admin console.',
   'admin.clients.title': 'Client applications',
   'admin.clients.new': 'Register an application',
@@ -295,13 +331,15 @@ export const en = {
   'admin.clients.deleteConfirm': 'Delete “{name}”? Every grant and token it holds is revoked. This cannot be undone.',
   'admin.clients.deleted': 'The application has been deleted.',
   'admin.clients.disable': 'Disable',
-  'admin.clients.disableConfirm': 'Disable “{name}”? Its grants and tokens are revoked and members cannot sign in to it until it is enabled again.',
+  'admin.clients.disableConfirm':
+    'Disable “{name}”? Its grants and tokens are revoked and members cannot sign in to it until it is enabled again.',
   'admin.clients.disabled': 'The application has been disabled.',
   'admin.clients.enable': 'Enable',
   'admin.clients.enableConfirm': 'Enable “{name}” again?',
   'admin.clients.enabled': 'The application has been enabled.',
   'admin.clients.iat': 'Issue an initial access token for dynamic registration',
-  'admin.clients.iatConfirm': 'Issue an initial access token (valid 24 hours) that lets a developer register one application through dynamic registration (RFC 7591)?',
+  'admin.clients.iatConfirm':
+    'Issue an initial access token (valid 24 hours) that lets a developer register one application through dynamic registration (RFC 7591)?',
   'admin.clients.iatIssued': 'Initial access token — shown only this once. Registration endpoint: {endpoint}',
   'admin.members.title': 'Members',
   'admin.members.search': 'Membership number',
@@ -319,13 +357,15 @@ export const en = {
   'admin.members.unlockConfirm': 'Unlock member {number}?',
   'admin.members.unlocked': 'The member has been unlocked.',
   'admin.members.endSessions': 'End all sessions',
-  'admin.members.endSessionsConfirm': 'End all sessions of member {number}? They are signed out everywhere and their apps’ refresh tokens stop working.',
+  'admin.members.endSessionsConfirm':
+    'End all sessions of member {number}? They are signed out everywhere and their apps’ refresh tokens stop working.',
   'admin.members.sessionsEnded': 'All of the member’s sessions have been ended.',
   'admin.members.revokePasskey': 'Revoke',
   'admin.members.revokeConfirm': 'Revoke the passkey “{name}” of member {number}?',
   'admin.members.passkeyRevoked': 'The passkey has been revoked.',
   'admin.members.contact': 'Change the e-mail address or mobile number on the member’s behalf',
-  'admin.members.contactNote': 'For members who cannot change it themselves (for example, members living outside Japan). Confirm the member’s identity first. The member is told of the change.',
+  'admin.members.contactNote':
+    'For members who cannot change it themselves (for example, members living outside Japan). Confirm the member’s identity first. The member is told of the change.',
   'admin.members.newEmail': 'New e-mail address',
   'admin.members.newPhone': 'New mobile phone number',
   'admin.members.review': 'Review the change',
@@ -359,9 +399,11 @@ export const en = {
   'error.badRequest': 'The request could not be processed. Please check what you entered and try again.',
   'error.tooLarge': 'What you sent is too large.',
   'error.csrf': 'This form has expired or was not sent from this site. Please go back, reload the page and try again.',
-  'error.interactionExpired': 'Your login session has expired or is no longer valid. Please go back to the app or web site you came from and start again.',
+  'error.interactionExpired':
+    'Your login session has expired or is no longer valid. Please go back to the app or web site you came from and start again.',
   'error.rateLimited': 'Too many requests. Please wait a while and try again.',
-  'error.oauth': 'The application sent an invalid sign-in request ({code}). Please go back and try again; if the problem persists, contact the application’s support.',
+  'error.oauth':
+    'The application sent an invalid sign-in request ({code}). Please go back and try again; if the problem persists, contact the application’s support.',
   'error.reference': 'Reference: {id}',
 } as const;
 

@@ -21,9 +21,12 @@ export const ja: Record<MessageKey, string> = {
   'login.submit': 'ログイン',
   'login.cancel': 'キャンセルして{client}に戻る',
   'login.error.invalid': 'お得意様番号またはパスワードが正しくありません。',
-  'login.error.lockedOut': 'ログインに連続して失敗したため、安全のためこのお得意様番号でのログインを{minutes}分間停止しています。しばらくしてから再度お試しください。',
-  'login.error.tooManyFromHere': 'お使いのネットワークからのログイン試行が多すぎます。しばらくしてから再度お試しください。',
-  'login.error.accountLocked': 'この会員アカウントはロックされています。JALマイレージバンクセンターへお問い合わせください。',
+  'login.error.lockedOut':
+    'ログインに連続して失敗したため、安全のためこのお得意様番号でのログインを{minutes}分間停止しています。しばらくしてから再度お試しください。',
+  'login.error.tooManyFromHere':
+    'お使いのネットワークからのログイン試行が多すぎます。しばらくしてから再度お試しください。',
+  'login.error.accountLocked':
+    'この会員アカウントはロックされています。JALマイレージバンクセンターへお問い合わせください。',
   'login.error.numberFormat': '9桁のJMBお得意様番号を数字で入力してください。',
   'login.error.numberCheckDigit': 'JMBお得意様番号として正しくありません。カードに記載の番号をご確認ください。',
   'login.error.passwordRequired': 'パスワードを入力してください。',
@@ -51,8 +54,10 @@ export const ja: Record<MessageKey, string> = {
   'email.malformed': '正しいメールアドレスを入力してください（例: name@example.co.jp）。',
   'email.periodAtEdge': '@より前の部分の先頭、および@の直前にピリオド（.）は使用できません。',
   'email.consecutivePeriods': '@より前の部分にピリオド（.）を連続して使用することはできません。',
-  'email.forbiddenCharacters': "@より前の部分に使用できるのは、英数字と記号 . ! # $ % & ' * + - / = ? ^ _ { | } ~ のみです。",
-  'phone.invalid': '正しい携帯電話番号を入力してください（例: 090-1234-5678。日本国外の番号は+と国番号から入力してください）。',
+  'email.forbiddenCharacters':
+    "@より前の部分に使用できるのは、英数字と記号 . ! # $ % & ' * + - / = ? ^ _ { | } ~ のみです。",
+  'phone.invalid':
+    '正しい携帯電話番号を入力してください（例: 090-1234-5678。日本国外の番号は+と国番号から入力してください）。',
   'phone.notMobile': '携帯電話の番号ではありません。SMSは携帯電話にのみ送信できます。',
 
   'otp.title': 'ワンタイムパスワード',
@@ -68,30 +73,38 @@ export const ja: Record<MessageKey, string> = {
   'otp.verify': '確認する',
   'otp.help.title': 'ワンタイムパスワードが届かない場合',
   'otp.help.resend': 'ワンタイムパスワードを再送信',
-  'otp.help.resendNote': '再送信は前回の送信から{seconds}秒後に行えます。最後に受け取ったワンタイムパスワードのみ有効です。',
-  'otp.help.email': 'ワンタイムパスワードは{from}から送信されます。ドメイン指定受信を設定している場合は「@{domain}」からのメールを受信できるよう設定してください。迷惑メールフォルダもご確認ください。',
-  'otp.help.sms': 'ワンタイムパスワードは「{sender}」からSMSで送信されます。SMSの受信設定や発着信制限の設定をご確認ください。受信まで数分かかる場合があります。また、日本国外でのご利用時や端末の空き容量が不足している場合は受信できないことがあります。',
-  'otp.help.update': '登録のメールアドレスや携帯電話番号が古い場合は、マイアカウントで変更するか、JALマイレージバンクセンターへお問い合わせください。',
+  'otp.help.resendNote':
+    '再送信は前回の送信から{seconds}秒後に行えます。最後に受け取ったワンタイムパスワードのみ有効です。',
+  'otp.help.email':
+    'ワンタイムパスワードは{from}から送信されます。ドメイン指定受信を設定している場合は「@{domain}」からのメールを受信できるよう設定してください。迷惑メールフォルダもご確認ください。',
+  'otp.help.sms':
+    'ワンタイムパスワードは「{sender}」からSMSで送信されます。SMSの受信設定や発着信制限の設定をご確認ください。受信まで数分かかる場合があります。また、日本国外でのご利用時や端末の空き容量が不足している場合は受信できないことがあります。',
+  'otp.help.update':
+    '登録のメールアドレスや携帯電話番号が古い場合は、マイアカウントで変更するか、JALマイレージバンクセンターへお問い合わせください。',
   'otp.channel.sms': '携帯電話（SMS）',
   'otp.channel.email': 'メールアドレス',
   'otp.error.malformed': '6桁のワンタイムパスワードを入力してください。',
   'otp.error.invalid': 'ワンタイムパスワードが正しくありません。あと{remaining}回入力できます。',
-  'otp.error.exhausted': 'ワンタイムパスワードの入力に規定回数以上失敗したため、このワンタイムパスワードは使用できません。再送信してください。',
+  'otp.error.exhausted':
+    'ワンタイムパスワードの入力に規定回数以上失敗したため、このワンタイムパスワードは使用できません。再送信してください。',
   'otp.error.expired': 'ワンタイムパスワードの有効期限が切れました。再送信してください。',
   'otp.error.used': 'このワンタイムパスワードは使用済みです。再送信してください。',
   'otp.error.none': '有効なワンタイムパスワードがありません。再送信してください。',
   'otp.error.cooldown': '再送信まで{seconds}秒お待ちください。',
   'otp.error.tooMany': 'ワンタイムパスワードの送信回数が上限に達しました。しばらくしてから再度お試しください。',
-  'otp.error.deliveryFailed': 'ご登録の{channel}にワンタイムパスワードを送信できませんでした。ご確認のうえ、再度お試しください。',
+  'otp.error.deliveryFailed':
+    'ご登録の{channel}にワンタイムパスワードを送信できませんでした。ご確認のうえ、再度お試しください。',
   'otp.error.tooManyFromHere': 'お使いのネットワークからの試行が多すぎます。しばらくしてから再度お試しください。',
-  'otp.error.noDestination': 'ワンタイムパスワードを受け取れるメールアドレスまたは携帯電話番号が登録されていません。JALマイレージバンクセンターへお問い合わせください。',
+  'otp.error.noDestination':
+    'ワンタイムパスワードを受け取れるメールアドレスまたは携帯電話番号が登録されていません。JALマイレージバンクセンターへお問い合わせください。',
   'otp.error.unavailableLevel': 'このアプリでは、お客さまのアカウントでご利用いただけないログイン方法が必要です。',
   'otp.purpose.step-up': 'ログインの確認',
   'otp.purpose.account': '会員情報の確認・変更',
   'otp.purpose.email-change': '新しいメールアドレスの確認',
   'otp.purpose.phone-change': '携帯電話番号の確認',
   'otp.purpose.passkey-registration': 'パスキーの登録',
-  'otp.sms': '【JMB】ワンタイムパスワード: {code}\n{purpose}のため、{minutes}分以内に入力してください。このコードは誰にも教えないでください。\n\n@{host} #{code}',
+  'otp.sms':
+    '【JMB】ワンタイムパスワード: {code}\n{purpose}のため、{minutes}分以内に入力してください。このコードは誰にも教えないでください。\n\n@{host} #{code}',
   'otp.email.subject': '【JMB】ワンタイムパスワードのお知らせ',
   'otp.email.body':
     '{name} 様\n\n{purpose}のためのワンタイムパスワードは次のとおりです。\n\n    {code}\n\n有効期限は{minutes}分間で、一度のみ使用できます。複数のワンタイムパスワードを受け取った場合は、最後に受け取ったものだけが有効です。\n\nお心当たりがない場合は、第三者がお客さまのアカウントを利用しようとしている可能性があります。パスワードを変更のうえ、JALマイレージバンクセンターへお問い合わせください。\n\nこのメールは送信専用です。ご返信いただいてもお答えできません。\nJMB会員ログイン',
@@ -102,7 +115,8 @@ export const ja: Record<MessageKey, string> = {
   'notice.phoneChanged.body':
     '{name} 様\n\n{time}、JMB会員情報に登録された携帯電話番号が{phone}に変更されました。\n\nお心当たりがない場合は、至急JALマイレージバンクセンターへお問い合わせください。\n\nこのメールは送信専用です。ご返信いただいてもお答えできません。\nJMB会員ログイン',
 
-  'console.error.noSignInInProgress': 'ログインを完了できませんでした（時間がかかりすぎた可能性があります）。もう一度お試しください。',
+  'console.error.noSignInInProgress':
+    'ログインを完了できませんでした（時間がかかりすぎた可能性があります）。もう一度お試しください。',
   'console.error.cancelled': 'ログインがキャンセルされました。',
   'console.error.signInFailed': 'ログインを完了できませんでした。もう一度お試しください。',
   'account.title': 'マイアカウント',
@@ -115,7 +129,8 @@ export const ja: Record<MessageKey, string> = {
   'account.verify.heading': '本人確認',
   'account.verify.intro': '会員情報の確認・変更には、ワンタイムパスワードによる本人確認が必要です。',
   'account.overview.heading': '会員情報',
-  'account.overview.stepUpNote': '安全のため、{minutes}分経過すると再度ワンタイムパスワードによる本人確認が必要になります。',
+  'account.overview.stepUpNote':
+    '安全のため、{minutes}分経過すると再度ワンタイムパスワードによる本人確認が必要になります。',
   'account.field.membershipNumber': 'JMBお得意様番号',
   'account.field.name': 'お名前',
   'account.field.email': 'メールアドレス',
@@ -132,14 +147,18 @@ export const ja: Record<MessageKey, string> = {
   'account.email.heading': 'メールアドレスの変更',
   'account.email.current': '現在のメールアドレス: {address}',
   'account.email.new': '新しいメールアドレス',
-  'account.email.hint': '@より前の部分には英数字と . ! # $ % & \' * + - / = ? ^ _ { | } ~ のみ使用できます（先頭や@の直前のピリオド、ピリオドの連続は使用できません）。',
-  'account.email.senderNote': 'ワンタイムパスワードは{from}から送信されます。ドメイン指定受信を設定している場合は「@{domain}」を受信できるよう設定してください。',
+  'account.email.hint':
+    "@より前の部分には英数字と . ! # $ % & ' * + - / = ? ^ _ { | } ~ のみ使用できます（先頭や@の直前のピリオド、ピリオドの連続は使用できません）。",
+  'account.email.senderNote':
+    'ワンタイムパスワードは{from}から送信されます。ドメイン指定受信を設定している場合は「@{domain}」を受信できるよう設定してください。',
   'account.email.submit': '新しいメールアドレスにワンタイムパスワードを送信',
-  'account.email.abroad': '日本国外にお住まいの会員の方は、こちらでメールアドレスを変更できません。JALマイレージバンクセンターへお問い合わせください。センターにて変更を承ります。',
+  'account.email.abroad':
+    '日本国外にお住まいの会員の方は、こちらでメールアドレスを変更できません。JALマイレージバンクセンターへお問い合わせください。センターにて変更を承ります。',
   'account.email.same': 'すでに登録されているメールアドレスです。',
   'account.email.taken': 'このメールアドレスは登録できません。別のメールアドレスをご利用ください。',
   'account.email.confirm.heading': '新しいメールアドレスの確認',
-  'account.email.confirm.intro': '新しいメールアドレスに送信したワンタイムパスワードを入力してください。この手続きが完了するまでメールアドレスは変更されません。',
+  'account.email.confirm.intro':
+    '新しいメールアドレスに送信したワンタイムパスワードを入力してください。この手続きが完了するまでメールアドレスは変更されません。',
   'account.email.changed': 'メールアドレスを変更しました。変更前のメールアドレスにもお知らせを送信しました。',
   'account.phone.heading': 'SMS受信用の携帯電話番号の登録',
   'account.phone.step1': 'STEP 1: 携帯電話番号を入力します。',
@@ -150,7 +169,8 @@ export const ja: Record<MessageKey, string> = {
   'account.phone.number': '携帯電話番号',
   'account.phone.hint': '例: 090-1234-5678。お手元に携帯電話をご用意ください。',
   'account.phone.submit': 'SMSでワンタイムパスワードを送信',
-  'account.phone.abroad': 'SMSによるワンタイムパスワードは日本国内にお住まいの会員の方のみご利用いただけます。携帯電話番号の登録はJALマイレージバンクセンターへお問い合わせください。',
+  'account.phone.abroad':
+    'SMSによるワンタイムパスワードは日本国内にお住まいの会員の方のみご利用いただけます。携帯電話番号の登録はJALマイレージバンクセンターへお問い合わせください。',
   'account.phone.same': 'この番号はすでに登録・認証済みです。',
   'account.phone.taken': 'この携帯電話番号は登録できません。別の番号をご利用ください。',
   'account.phone.confirm.heading': '携帯電話番号の認証',
@@ -160,25 +180,31 @@ export const ja: Record<MessageKey, string> = {
   'account.notification.intro': 'ワンタイムパスワードの送信先を選択してください。',
   'account.notification.note': '通知先の設定にかかわらず、SMSでお知らせする場合があります。',
   'account.notification.submit': '保存する',
-  'account.notification.smsUnavailable': 'SMSを選択するには、先に携帯電話番号を登録・認証してください（日本国内にお住まいの会員の方のみ）。',
+  'account.notification.smsUnavailable':
+    'SMSを選択するには、先に携帯電話番号を登録・認証してください（日本国内にお住まいの会員の方のみ）。',
   'account.notification.emailUnavailable': 'メールを選択するには、認証済みのメールアドレスが必要です。',
   'account.notification.saved': '通知先を保存しました。',
   'account.notification.invalid': 'メールまたは携帯電話（SMS）を選択してください。',
 
   'dev.outbox.title': '開発用送信箱',
-  'dev.outbox.intro': 'SMSやメールで送信されるはずのメッセージです（新しい順、{file}に保存）。このページは開発環境にのみ存在します。',
+  'dev.outbox.intro':
+    'SMSやメールで送信されるはずのメッセージです（新しい順、{file}に保存）。このページは開発環境にのみ存在します。',
   'dev.outbox.empty': 'メッセージはまだありません。',
   'passkey.login.title': 'パスキーでログイン',
-  'passkey.login.intro': 'JMBお得意様番号を入力して「ログイン」を選択し、端末の指紋・顔認証や画面ロックで認証してください。',
+  'passkey.login.intro':
+    'JMBお得意様番号を入力して「ログイン」を選択し、端末の指紋・顔認証や画面ロックで認証してください。',
   'passkey.login.submit': 'ログイン',
   'passkey.login.hybrid': 'スマートフォンのパスキーを使う（2次元バーコード）',
-  'passkey.login.hybridHint': '表示される2次元バーコードをスマートフォンで読み取り、生体認証または画面ロックで認証してください。端末標準のカメラアプリで読み取れない場合は、Googleレンズでお試しください。Bluetoothをオンにしてください。',
+  'passkey.login.hybridHint':
+    '表示される2次元バーコードをスマートフォンで読み取り、生体認証または画面ロックで認証してください。端末標準のカメラアプリで読み取れない場合は、Googleレンズでお試しください。Bluetoothをオンにしてください。',
   'passkey.login.discoverable': '番号を入力せずに保存済みのパスキーを選ぶ',
   'passkey.login.password': 'パスワードでログインする',
   'passkey.login.choose': 'パスキーでログイン',
   'passkey.login.or': 'または',
-  'passkey.error.failed': 'パスキーでのログインに失敗しました。もう一度お試しいただくか、パスワードでログインしてください。',
-  'passkey.error.cancelled': 'パスキーの認証がキャンセルされたか、パスキーが見つかりませんでした。もう一度お試しいただくか、スマートフォンのパスキーを使うか、パスワードでログインしてください。',
+  'passkey.error.failed':
+    'パスキーでのログインに失敗しました。もう一度お試しいただくか、パスワードでログインしてください。',
+  'passkey.error.cancelled':
+    'パスキーの認証がキャンセルされたか、パスキーが見つかりませんでした。もう一度お試しいただくか、スマートフォンのパスキーを使うか、パスワードでログインしてください。',
   'passkey.error.tooMany': 'お使いのネットワークからのパスキーの要求が多すぎます。しばらくしてから再度お試しください。',
   'passkey.unsupported.title': 'このブラウザではパスキーを利用できません',
   'passkey.unsupported.body': 'パスワードでログインするか、パスキーに対応した環境でご利用ください。',
@@ -188,23 +214,28 @@ export const ja: Record<MessageKey, string> = {
   'passkey.unsupported.android': 'Android 9以降（Chrome 109以降）',
   'passkey.unsupported.lock': '端末の画面ロック（指紋・顔認証・PINなど）が有効になっていることをご確認ください。',
   'passkey.offer.title': 'この端末にパスキーを作成しますか？',
-  'passkey.offer.body': '別の端末のパスキーでログインしました。この端末にパスキーを作成すると、次回からこの端末の指紋・顔認証や画面ロックでログインできます。作成の前にSMSによるワンタイムパスワードの認証が必要です。',
+  'passkey.offer.body':
+    '別の端末のパスキーでログインしました。この端末にパスキーを作成すると、次回からこの端末の指紋・顔認証や画面ロックでログインできます。作成の前にSMSによるワンタイムパスワードの認証が必要です。',
   'passkey.offer.create': 'この端末にパスキーを作成',
   'passkey.offer.skip': '今はしない（続ける）',
   'passkey.register.title': 'パスキーの作成',
-  'passkey.register.intro': '端末の指紋・顔認証や画面ロックによる確認が求められます。スマートフォンにパスキーを作成する場合は、ブラウザに表示される2次元バーコードの選択肢を選んでください。',
+  'passkey.register.intro':
+    '端末の指紋・顔認証や画面ロックによる確認が求められます。スマートフォンにパスキーを作成する場合は、ブラウザに表示される2次元バーコードの選択肢を選んでください。',
   'passkey.register.button': 'パスキーを作成',
   'passkey.register.failed': 'パスキーを作成できませんでした。もう一度お試しください。',
-  'passkey.register.exists': 'この端末またはパスワードマネージャーには、お客さまのアカウントのパスキーがすでに保存されています。',
+  'passkey.register.exists':
+    'この端末またはパスワードマネージャーには、お客さまのアカウントのパスキーがすでに保存されています。',
   'passkey.register.cancelled': 'パスキーの作成がキャンセルされました。',
   'passkey.register.expired': 'SMS認証から{minutes}分以上経過しました。もう一度認証してください。',
   'passkey.sms.heading': 'パスキー登録のためのSMS認証',
   'passkey.sms.intro': '安全のため、パスキーの登録にはSMSで送信するワンタイムパスワードによる認証が必要です。',
-  'passkey.sms.required': 'パスキーの登録には、SMSを受信できる認証済みの携帯電話番号が必要です（日本国内にお住まいの会員の方のみ）。先にマイアカウントで携帯電話番号を登録してください。',
+  'passkey.sms.required':
+    'パスキーの登録には、SMSを受信できる認証済みの携帯電話番号が必要です（日本国内にお住まいの会員の方のみ）。先にマイアカウントで携帯電話番号を登録してください。',
   'passkey.defaultName': 'パスキー（{date}）',
   'account.action.passkeys': 'パスキー',
   'passkeys.heading': 'パスキー',
-  'passkeys.intro': 'パスキーを使うと、パスワードの代わりに端末の指紋・顔認証や画面ロックでログインできます。フィッシング詐欺からお客さまを守ります。',
+  'passkeys.intro':
+    'パスキーを使うと、パスワードの代わりに端末の指紋・顔認証や画面ロックでログインできます。フィッシング詐欺からお客さまを守ります。',
   'passkeys.none': 'パスキーはまだ登録されていません。',
   'passkeys.add': 'パスキーを追加',
   'passkeys.created': '作成日: {date}',
@@ -217,7 +248,8 @@ export const ja: Record<MessageKey, string> = {
   'passkeys.delete': '削除',
   'passkeys.deleteTitle': 'このパスキーを削除しますか？',
   'passkeys.deleteBody': '「{name}」ではログインできなくなります。',
-  'passkeys.deleted': 'パスキーを削除しました。端末やパスワードマネージャーに残っている場合は、そちらからも削除できます。',
+  'passkeys.deleted':
+    'パスキーを削除しました。端末やパスワードマネージャーに残っている場合は、そちらからも削除できます。',
   'passkeys.renamed': 'パスキーの名前を変更しました。',
   'passkeys.added': 'パスキーを追加しました。',
   'passkeys.nameInvalid': '1〜64文字の名前を入力してください。',
@@ -248,7 +280,8 @@ export const ja: Record<MessageKey, string> = {
   'admin.login.button': 'パスキーでサインイン',
   'admin.login.failed': '管理者用パスキーでのサインインに失敗しました。',
   'admin.enrol.title': '管理者用パスキーの設定',
-  'admin.enrol.intro': '{name} さん、ようこそ。管理コンソールへのサインインに使うパスキーを作成してください。このリンクは一度だけ使用でき、{expires}に期限切れとなります。',
+  'admin.enrol.intro':
+    '{name} さん、ようこそ。管理コンソールへのサインインに使うパスキーを作成してください。このリンクは一度だけ使用でき、{expires}に期限切れとなります。',
   'admin.enrol.button': 'パスキーを作成',
   'admin.enrol.invalid': 'この登録リンクは無効、期限切れ、または使用済みです。新しいリンクを依頼してください。',
   'admin.enrol.done': 'パスキーの準備ができました。管理コンソールにサインインできます。',
@@ -284,23 +317,28 @@ export const ja: Record<MessageKey, string> = {
   'admin.clients.save': '保存する',
   'admin.clients.register': '登録する',
   'admin.clients.created': 'アプリケーションを登録しました。',
-  'admin.clients.secretOnce': 'クライアントシークレット：今すぐコピーしてください。表示はこの一度だけで、後から確認することはできません。',
+  'admin.clients.secretOnce':
+    'クライアントシークレット：今すぐコピーしてください。表示はこの一度だけで、後から確認することはできません。',
   'admin.clients.saved': 'アプリケーションを更新しました。',
   'admin.clients.edit': '編集',
   'admin.clients.rotate': 'シークレットを再発行',
-  'admin.clients.rotateConfirm': '「{name}」の新しいクライアントシークレットを発行しますか？現在のシークレットは直ちに使用できなくなります。',
+  'admin.clients.rotateConfirm':
+    '「{name}」の新しいクライアントシークレットを発行しますか？現在のシークレットは直ちに使用できなくなります。',
   'admin.clients.rotated': '新しいクライアントシークレットを発行しました。',
   'admin.clients.delete': '削除',
-  'admin.clients.deleteConfirm': '「{name}」を削除しますか？保有するすべての許可とトークンが失効します。元に戻すことはできません。',
+  'admin.clients.deleteConfirm':
+    '「{name}」を削除しますか？保有するすべての許可とトークンが失効します。元に戻すことはできません。',
   'admin.clients.deleted': 'アプリケーションを削除しました。',
   'admin.clients.disable': '無効にする',
-  'admin.clients.disableConfirm': '「{name}」を無効にしますか？許可とトークンが失効し、再度有効にするまで会員はログインできません。',
+  'admin.clients.disableConfirm':
+    '「{name}」を無効にしますか？許可とトークンが失効し、再度有効にするまで会員はログインできません。',
   'admin.clients.disabled': 'アプリケーションを無効にしました。',
   'admin.clients.enable': '有効にする',
   'admin.clients.enableConfirm': '「{name}」を再度有効にしますか？',
   'admin.clients.enabled': 'アプリケーションを有効にしました。',
   'admin.clients.iat': '動的登録用の初期アクセストークンを発行',
-  'admin.clients.iatConfirm': '開発者が動的クライアント登録（RFC 7591）でアプリケーションを1つ登録できる初期アクセストークン（有効期間24時間）を発行しますか？',
+  'admin.clients.iatConfirm':
+    '開発者が動的クライアント登録（RFC 7591）でアプリケーションを1つ登録できる初期アクセストークン（有効期間24時間）を発行しますか？',
   'admin.clients.iatIssued': '初期アクセストークン：表示はこの一度だけです。登録エンドポイント: {endpoint}',
   'admin.members.title': '会員',
   'admin.members.search': 'お得意様番号',
@@ -312,19 +350,22 @@ export const ja: Record<MessageKey, string> = {
   'admin.members.passkeys': 'パスキー',
   'admin.members.noPasskeys': 'パスキーはありません。',
   'admin.members.lock': 'ロック',
-  'admin.members.lockConfirm': '会員 {number} をロックしますか？すべてのセッションが終了し、ロックを解除するまでログインできなくなります。',
+  'admin.members.lockConfirm':
+    '会員 {number} をロックしますか？すべてのセッションが終了し、ロックを解除するまでログインできなくなります。',
   'admin.members.locked': '会員をロックしました。',
   'admin.members.unlock': 'ロック解除',
   'admin.members.unlockConfirm': '会員 {number} のロックを解除しますか？',
   'admin.members.unlocked': '会員のロックを解除しました。',
   'admin.members.endSessions': 'すべてのセッションを終了',
-  'admin.members.endSessionsConfirm': '会員 {number} のすべてのセッションを終了しますか？すべての場所でログアウトされ、アプリのリフレッシュトークンも無効になります。',
+  'admin.members.endSessionsConfirm':
+    '会員 {number} のすべてのセッションを終了しますか？すべての場所でログアウトされ、アプリのリフレッシュトークンも無効になります。',
   'admin.members.sessionsEnded': '会員のすべてのセッションを終了しました。',
   'admin.members.revokePasskey': '無効化',
   'admin.members.revokeConfirm': '会員 {number} のパスキー「{name}」を無効にしますか？',
   'admin.members.passkeyRevoked': 'パスキーを無効にしました。',
   'admin.members.contact': '会員に代わってメールアドレス・携帯電話番号を変更',
-  'admin.members.contactNote': 'ご自身で変更できない会員（日本国外にお住まいの会員など）のための手続きです。先にご本人確認を行ってください。変更は会員に通知されます。',
+  'admin.members.contactNote':
+    'ご自身で変更できない会員（日本国外にお住まいの会員など）のための手続きです。先にご本人確認を行ってください。変更は会員に通知されます。',
   'admin.members.newEmail': '新しいメールアドレス',
   'admin.members.newPhone': '新しい携帯電話番号',
   'admin.members.review': '変更内容を確認',
@@ -357,9 +398,12 @@ export const ja: Record<MessageKey, string> = {
   'error.notFound': 'お探しのページが見つかりません。',
   'error.badRequest': 'リクエストを処理できませんでした。入力内容をご確認のうえ、再度お試しください。',
   'error.tooLarge': '送信されたデータが大きすぎます。',
-  'error.csrf': 'このフォームは有効期限が切れているか、このサイトから送信されたものではありません。前の画面に戻り、ページを再読み込みしてから再度お試しください。',
-  'error.interactionExpired': 'ログインの有効期限が切れたか、無効になりました。ご利用のアプリまたはウェブサイトに戻り、最初からやり直してください。',
+  'error.csrf':
+    'このフォームは有効期限が切れているか、このサイトから送信されたものではありません。前の画面に戻り、ページを再読み込みしてから再度お試しください。',
+  'error.interactionExpired':
+    'ログインの有効期限が切れたか、無効になりました。ご利用のアプリまたはウェブサイトに戻り、最初からやり直してください。',
   'error.rateLimited': 'リクエストが多すぎます。しばらくしてから再度お試しください。',
-  'error.oauth': 'アプリから無効なログイン要求が送信されました（{code}）。前の画面に戻って再度お試しください。問題が解決しない場合は、アプリのサポートへお問い合わせください。',
+  'error.oauth':
+    'アプリから無効なログイン要求が送信されました（{code}）。前の画面に戻って再度お試しください。問題が解決しない場合は、アプリのサポートへお問い合わせください。',
   'error.reference': '受付番号: {id}',
 };

@@ -1,6 +1,5 @@
 import type { Context } from 'koa';
 import { adminAccountId } from '../../admins/library.js';
-import { ACR } from '../../assurance/acr.js';
 import { isAdminConsole } from '../../clients/kinds.js';
 import type { AppContext } from '../../context.js';
 import { jsonError, jsonOk, parseAuthentication } from '../../http/passkey-ceremony.js';
@@ -18,17 +17,24 @@ async function show(ctx: Context, _app: AppContext, state: SignInState): Promise
 
 /** POST /interaction/:uid/admin/options (JSON): a discoverable passkey, nothing to type. */
 async function options(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
-  const limit = await app.limiter.hit(`passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`, app.config.passkey.optionsPerIpPerHour, 3600);
+  const limit = await app.limiter.hit(
+    `passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`,
+    app.config.passkey.optionsPerIpPerHour,
+    3600,
+  );
   if (!limit.allowed) return jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
   jsonOk(ctx, await app.adminPasskeys.authenticationOptions({ binding: state.interaction.uid }));
 }
 
 /** POST /interaction/:uid/admin/verify (JSON) */
 async function verify(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
-  const result = await app.adminPasskeys.authenticate({ binding: state.interaction.uid, response: parseAuthentication(ctx) });
+  const result = await app.adminPasskeys.authenticate({
+    binding: state.interaction.uid,
+    response: parseAuthentication(ctx),
+  });
   if (!result.ok) return jsonError(ctx, 400, ctx.state.t('admin.login.failed'));
   const admin = await app.admins.findById(result.owner.id);
-  if (!admin || admin.status !== 'active') return jsonError(ctx, 400, ctx.state.t('admin.login.failed'));
+  if (admin?.status !== 'active') return jsonError(ctx, 400, ctx.state.t('admin.login.failed'));
   const redirect = await finishLogin(ctx, app, state, { accountId: adminAccountId(admin), amr: result.amr });
   jsonOk(ctx, { redirect, signals: result.signals });
 }

@@ -3,7 +3,7 @@ import { MEMBER_SCOPES } from '../../clients/kinds.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { renderPage } from '../../http/render.js';
-import { activeMember, pageBasics, seeOther, type SignInState, type Step } from '../step.js';
+import { activeMember, pageBasics, type SignInState, type Step, seeOther } from '../step.js';
 
 /** Step: the member allows a third-party app to see what it asked for. */
 async function show(ctx: Context, _app: AppContext, state: SignInState): Promise<void> {
@@ -35,7 +35,10 @@ async function confirm(ctx: Context, app: AppContext, state: SignInState): Promi
     grant.addResourceScope(indicator, scopes.join(' '));
   }
   const grantId = await grant.save();
-  seeOther(ctx, await app.provider.interactionResult(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true }));
+  seeOther(
+    ctx,
+    await app.provider.interactionResult(ctx.req, ctx.res, { consent: { grantId } }, { mergeWithLastSubmission: true }),
+  );
 }
 
 export const consentStep: Step = {

@@ -1,7 +1,16 @@
 import type { Context } from 'koa';
 import { ACR } from '../../assurance/acr.js';
 import type { AppContext } from '../../context.js';
-import { activeMember, amrWithCode, finishLogin, interactionCodeFlow, pageBasics, seeOther, type SignInState, type Step } from '../step.js';
+import {
+  activeMember,
+  amrWithCode,
+  finishLogin,
+  interactionCodeFlow,
+  pageBasics,
+  type SignInState,
+  type Step,
+  seeOther,
+} from '../step.js';
 
 /**
  * Step: a one-time password on top of the member's login, when a relying app asked for the OTP
@@ -11,7 +20,15 @@ import { activeMember, amrWithCode, finishLogin, interactionCodeFlow, pageBasics
 function flow(ctx: Context, app: AppContext, state: SignInState) {
   const t = ctx.state.t;
   const intro = t('otp.stepUp.intro', { client: pageBasics(ctx, state).clientName });
-  return interactionCodeFlow(ctx, app, state, { purpose: 'step-up', heading: t('otp.title'), intro, path: '', send: '/otp/send', verify: '/otp/verify', cancel: true });
+  return interactionCodeFlow(ctx, app, state, {
+    purpose: 'step-up',
+    heading: t('otp.title'),
+    intro,
+    path: '',
+    send: '/otp/send',
+    verify: '/otp/verify',
+    cancel: true,
+  });
 }
 
 export const otpStep: Step = {
@@ -19,15 +36,24 @@ export const otpStep: Step = {
   when: (state) => state.prompt === 'login' && !state.pending && !state.newLogin && state.missing === ACR.otp,
   show: async (ctx, app, state) => (await flow(ctx, app, state)).show(),
   routes: [
-    { method: 'post', path: '/otp/send', handler: async (ctx, app, state) => void (await (await flow(ctx, app, state)).send()) },
+    {
+      method: 'post',
+      path: '/otp/send',
+      handler: async (ctx, app, state) => void (await (await flow(ctx, app, state)).send()),
+    },
     {
       method: 'post',
       path: '/otp/verify',
       async handler(ctx, app, state) {
-        const verified = await (await flow(ctx, app, state)).check((ctx.request.body as { code?: unknown } | undefined)?.code);
+        const verified = await (await flow(ctx, app, state)).check(
+          (ctx.request.body as { code?: unknown } | undefined)?.code,
+        );
         if (!verified) return;
         const member = await activeMember(state);
-        seeOther(ctx, await finishLogin(ctx, app, state, { accountId: member._id, amr: amrWithCode(state.amr, verified.channel) }));
+        seeOther(
+          ctx,
+          await finishLogin(ctx, app, state, { accountId: member._id, amr: amrWithCode(state.amr, verified.channel) }),
+        );
       },
     },
   ],

@@ -1,9 +1,9 @@
 import type { Context } from 'koa';
 import type { AppContext } from '../../context.js';
-import { renderPage } from '../../http/render.js';
 import { defaultPasskeyName, jsonError, jsonOk, parseRegistration } from '../../http/passkey-ceremony.js';
+import { renderPage } from '../../http/render.js';
 import { memberAsOwner } from '../../passkeys/library.js';
-import { activeMember, interactionCodeFlow, pageBasics, seeOther, type SignInState, type Step } from '../step.js';
+import { activeMember, interactionCodeFlow, pageBasics, type SignInState, type Step, seeOther } from '../step.js';
 
 /**
  * Optional step after a login that produced an offer (a passkey from another device): create a
@@ -15,7 +15,14 @@ const base = (state: SignInState) => `/interaction/${state.interaction.uid}/pass
 function smsFlow(ctx: Context, app: AppContext, state: SignInState) {
   const t = ctx.state.t;
   const sms = '/passkey/offer/sms';
-  return interactionCodeFlow(ctx, app, state, { purpose: 'passkey-registration', heading: t('passkey.sms.heading'), intro: t('passkey.sms.intro'), path: sms, send: `${sms}/send`, verify: `${sms}/check` });
+  return interactionCodeFlow(ctx, app, state, {
+    purpose: 'passkey-registration',
+    heading: t('passkey.sms.heading'),
+    intro: t('passkey.sms.intro'),
+    path: sms,
+    send: `${sms}/send`,
+    verify: `${sms}/check`,
+  });
 }
 
 /** The SMS check this registration needs, done in this interaction within the last STEP_UP_MINUTES. */
@@ -26,7 +33,10 @@ async function smsIsFresh(app: AppContext, state: SignInState): Promise<boolean>
 
 async function show(ctx: Context, _app: AppContext, state: SignInState): Promise<void> {
   await activeMember(state);
-  await renderPage(ctx, 'interaction/passkey-offer', { uid: state.interaction.uid, continueUrl: state.interaction.returnTo });
+  await renderPage(ctx, 'interaction/passkey-offer', {
+    uid: state.interaction.uid,
+    continueUrl: state.interaction.returnTo,
+  });
 }
 
 async function showRegister(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
@@ -41,15 +51,29 @@ async function showRegister(ctx: Context, app: AppContext, state: SignInState): 
 }
 
 async function registerOptions(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
-  if (!(await smsIsFresh(app, state))) return jsonError(ctx, 403, ctx.state.t('passkey.register.expired', { minutes: app.config.otp.stepUpMinutes }), { redirect: `${base(state)}/offer/sms` });
+  if (!(await smsIsFresh(app, state)))
+    return jsonError(ctx, 403, ctx.state.t('passkey.register.expired', { minutes: app.config.otp.stepUpMinutes }), {
+      redirect: `${base(state)}/offer/sms`,
+    });
   jsonOk(ctx, await app.passkeys.registrationOptions(memberAsOwner(await activeMember(state)), state.interaction.uid));
 }
 
 async function registerVerify(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
-  if (!(await smsIsFresh(app, state))) return jsonError(ctx, 403, ctx.state.t('passkey.register.expired', { minutes: app.config.otp.stepUpMinutes }));
+  if (!(await smsIsFresh(app, state)))
+    return jsonError(ctx, 403, ctx.state.t('passkey.register.expired', { minutes: app.config.otp.stepUpMinutes }));
   const owner = memberAsOwner(await activeMember(state));
-  const result = await app.passkeys.register({ owner, binding: state.interaction.uid, response: parseRegistration(ctx), defaultName: defaultPasskeyName(ctx, app.clock) });
-  if (!result.ok) return jsonError(ctx, 400, ctx.state.t(result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed'));
+  const result = await app.passkeys.register({
+    owner,
+    binding: state.interaction.uid,
+    response: parseRegistration(ctx),
+    defaultName: defaultPasskeyName(ctx, app.clock),
+  });
+  if (!result.ok)
+    return jsonError(
+      ctx,
+      400,
+      ctx.state.t(result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed'),
+    );
   jsonOk(ctx, { redirect: state.interaction.returnTo, signals: result.signals });
 }
 
@@ -59,13 +83,22 @@ export const passkeyOfferStep: Step = {
   show,
   routes: [
     { method: 'get', path: '/passkey/offer', handler: show },
-    { method: 'get', path: '/passkey/offer/sms', handler: async (ctx, app, state) => (await smsFlow(ctx, app, state)).show() },
-    { method: 'post', path: '/passkey/offer/sms/send', handler: async (ctx, app, state) => void (await (await smsFlow(ctx, app, state)).send()) },
+    {
+      method: 'get',
+      path: '/passkey/offer/sms',
+      handler: async (ctx, app, state) => (await smsFlow(ctx, app, state)).show(),
+    },
+    {
+      method: 'post',
+      path: '/passkey/offer/sms/send',
+      handler: async (ctx, app, state) => void (await (await smsFlow(ctx, app, state)).send()),
+    },
     {
       method: 'post',
       path: '/passkey/offer/sms/check',
       async handler(ctx, app, state) {
-        if (await (await smsFlow(ctx, app, state)).check((ctx.request.body as { code?: unknown } | undefined)?.code)) seeOther(ctx, `${base(state)}/offer/register`);
+        if (await (await smsFlow(ctx, app, state)).check((ctx.request.body as { code?: unknown } | undefined)?.code))
+          seeOther(ctx, `${base(state)}/offer/register`);
       },
     },
     { method: 'get', path: '/passkey/offer/register', handler: showRegister },

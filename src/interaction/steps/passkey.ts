@@ -2,9 +2,9 @@ import type { Context } from 'koa';
 import { ACR } from '../../assurance/acr.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
+import { jsonError, jsonOk, parseAuthentication } from '../../http/passkey-ceremony.js';
 import { renderPage } from '../../http/render.js';
 import { parseMembershipNumber } from '../../members/library.js';
-import { jsonError, jsonOk, parseAuthentication } from '../../http/passkey-ceremony.js';
 import { finishLogin, firstLevel, pageBasics, type SignInState, type Step } from '../step.js';
 
 /**
@@ -15,21 +15,31 @@ import { finishLogin, firstLevel, pageBasics, type SignInState, type Step } from
  */
 async function show(ctx: Context, _app: AppContext, state: SignInState): Promise<void> {
   const t = ctx.state.t;
-  await renderPage(ctx, 'interaction/passkey', { ...pageBasics(ctx, state), texts: { cancelled: t('passkey.error.cancelled'), failed: t('passkey.error.failed') } });
+  await renderPage(ctx, 'interaction/passkey', {
+    ...pageBasics(ctx, state),
+    texts: { cancelled: t('passkey.error.cancelled'), failed: t('passkey.error.failed') },
+  });
 }
 
 const MODES = ['number', 'hybrid', 'discoverable', 'autofill'] as const;
 
 /** POST /interaction/:uid/passkey/options (JSON) */
 async function options(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
-  const limit = await app.limiter.hit(`passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`, app.config.passkey.optionsPerIpPerHour, 3600);
+  const limit = await app.limiter.hit(
+    `passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`,
+    app.config.passkey.optionsPerIpPerHour,
+    3600,
+  );
   if (!limit.allowed) return jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
   const body = (ctx.request.body ?? {}) as { mode?: unknown; membershipNumber?: unknown };
   const mode = MODES.find((known) => known === body.mode);
   if (!mode) return jsonError(ctx, 400, ctx.state.t('error.badRequest'));
   let membershipNumber: string | undefined;
   // A number is required for "number", optional for the phone (hybrid), ignored otherwise.
-  if (mode === 'number' || (mode === 'hybrid' && typeof body.membershipNumber === 'string' && body.membershipNumber.trim())) {
+  if (
+    mode === 'number' ||
+    (mode === 'hybrid' && typeof body.membershipNumber === 'string' && body.membershipNumber.trim())
+  ) {
     try {
       membershipNumber = parseMembershipNumber(body.membershipNumber);
     } catch (error) {
@@ -37,7 +47,14 @@ async function options(ctx: Context, app: AppContext, state: SignInState): Promi
       throw error;
     }
   }
-  jsonOk(ctx, await app.passkeys.authenticationOptions({ binding: state.interaction.uid, membershipNumber, hybrid: mode === 'hybrid' }));
+  jsonOk(
+    ctx,
+    await app.passkeys.authenticationOptions({
+      binding: state.interaction.uid,
+      membershipNumber,
+      hybrid: mode === 'hybrid',
+    }),
+  );
 }
 
 /** POST /interaction/:uid/passkey/verify (JSON) */
@@ -46,17 +63,27 @@ async function verify(ctx: Context, app: AppContext, state: SignInState): Promis
   const result = await app.passkeys.authenticate({ binding: state.interaction.uid, response });
   if (!result.ok) {
     // One message for every failure: nobody learns whether a number or a passkey exists.
-    const signal = result.reason === 'unknownCredential' && result.discoverable ? { unknown_credential: response.id, rp_id: app.config.webauthn.rpId } : {};
+    const signal =
+      result.reason === 'unknownCredential' && result.discoverable
+        ? { unknown_credential: response.id, rp_id: app.config.webauthn.rpId }
+        : {};
     return jsonError(ctx, 400, ctx.state.t('passkey.error.failed'), signal);
   }
   // A passkey from another device (e.g. a phone through the 2D barcode): offer one on this device.
-  const redirect = await finishLogin(ctx, app, state, { accountId: result.owner.id, amr: result.amr, offer: result.crossDevice ? 'passkey' : undefined });
+  const redirect = await finishLogin(ctx, app, state, {
+    accountId: result.owner.id,
+    amr: result.amr,
+    offer: result.crossDevice ? 'passkey' : undefined,
+  });
   jsonOk(ctx, { redirect, signals: result.signals });
 }
 
 export const passkeyStep: Step = {
   name: 'passkey',
-  when: (state) => state.prompt === 'login' && !state.pending && (state.newLogin ? firstLevel(state) === ACR.passkey : state.missing === ACR.passkey),
+  when: (state) =>
+    state.prompt === 'login' &&
+    !state.pending &&
+    (state.newLogin ? firstLevel(state) === ACR.passkey : state.missing === ACR.passkey),
   follows: ['password'],
   show,
   routes: [

@@ -7,7 +7,7 @@ import { renderPage } from '../../http/render.js';
 import { padResponse } from '../../http/timing.js';
 import { parseMembershipNumber } from '../../members/library.js';
 import { normaliseMembershipNumber } from '../../members/membership-number.js';
-import { finishLogin, firstLevel, pageBasics, seeOther, type SignInState, type Step } from '../step.js';
+import { finishLogin, firstLevel, pageBasics, type SignInState, type Step, seeOther } from '../step.js';
 
 /**
  * Step: membership number + password, the start of a new login (the page also offers a
@@ -26,7 +26,10 @@ interface LoginView {
 }
 
 async function show(ctx: Context, _app: AppContext, state: SignInState, view: LoginView = {}): Promise<void> {
-  const hint = typeof state.interaction.params.login_hint === 'string' ? normaliseMembershipNumber(state.interaction.params.login_hint) : '';
+  const hint =
+    typeof state.interaction.params.login_hint === 'string'
+      ? normaliseMembershipNumber(state.interaction.params.login_hint)
+      : '';
   await renderPage(
     ctx,
     'interaction/login',
@@ -66,14 +69,28 @@ async function submit(ctx: Context, app: AppContext, state: SignInState): Promis
   }
 
   const startedAt = performance.now();
-  const result = await app.members.authenticateWithPassword({ membershipNumber, password: body.data.password, ip: ctx.ip });
+  const result = await app.members.authenticateWithPassword({
+    membershipNumber,
+    password: body.data.password,
+    ip: ctx.ip,
+  });
   if (!result.ok) {
     // Unknown numbers, wrong passwords and lockouts take the same time (no enumeration by timing).
     await padResponse(startedAt, app.config.login.minResponseMs);
     const type = result.reason === 'lockedOut' ? 'login.locked_out' : 'login.password';
-    await app.audit.record({ type, outcome: 'failure', memberId: result.memberId, clientId, detail: { reason: result.reason, membershipNumber } });
+    await app.audit.record({
+      type,
+      outcome: 'failure',
+      memberId: result.memberId,
+      clientId,
+      detail: { reason: result.reason, membershipNumber },
+    });
     const { key, status } = refusal[result.reason];
-    return show(ctx, app, state, { membershipNumber, error: t(key, result.reason === 'lockedOut' ? { minutes: result.minutes } : undefined), status });
+    return show(ctx, app, state, {
+      membershipNumber,
+      error: t(key, result.reason === 'lockedOut' ? { minutes: result.minutes } : undefined),
+      status,
+    });
   }
   const url = await finishLogin(ctx, app, state, { accountId: result.member._id, amr: ['pwd'] });
   await app.audit.record({ type: 'login.password', outcome: 'success', memberId: result.member._id, clientId });
@@ -82,7 +99,10 @@ async function submit(ctx: Context, app: AppContext, state: SignInState): Promis
 
 export const passwordStep: Step = {
   name: 'password',
-  when: (state) => state.prompt === 'login' && !state.pending && (state.newLogin ? firstLevel(state) !== ACR.passkey : state.missing === ACR.password),
+  when: (state) =>
+    state.prompt === 'login' &&
+    !state.pending &&
+    (state.newLogin ? firstLevel(state) !== ACR.passkey : state.missing === ACR.password),
   show,
   routes: [{ method: 'post', path: '/login', handler: submit }],
 };

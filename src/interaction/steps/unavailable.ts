@@ -1,4 +1,4 @@
-import { finishWithError, seeOther, type Step } from '../step.js';
+import { finishWithError, type Step, seeOther } from '../step.js';
 
 /**
  * The app asked only for a level this member cannot reach here: tell the app instead of asking
@@ -8,7 +8,15 @@ export const unavailableStep: Step = {
   name: 'unavailable',
   when: (state) => state.prompt === 'login' && !state.pending,
   async show(ctx, app) {
-    seeOther(ctx, await finishWithError(ctx, app, 'unmet_authentication_requirements', 'none of the requested authentication levels can be met'));
+    seeOther(
+      ctx,
+      await finishWithError(
+        ctx,
+        app,
+        'unmet_authentication_requirements',
+        'none of the requested authentication levels can be met',
+      ),
+    );
   },
   routes: [],
 };
