@@ -30,9 +30,9 @@ export async function startDatabase(log: (line: string) => void): Promise<Databa
       throw new Error('MONGODB_URI must be mongodb://host[:port]/… (one server, no credentials) for the benchmark');
     return { host: match[1]!, port: Number(match[2] ?? 27017), pid: undefined, stop: async () => {} };
   }
-  const { startJavaMongo } = await dist<typeof import('../src/dev/embedded-mongo.js')>('src/dev/embedded-mongo.js');
+  const { startJavaMongo } = await dist<typeof import('../src/dev/java-mongo.js')>('src/dev/java-mongo.js');
   const before = new Set(childPids());
-  const mongo = await startJavaMongo(log);
+  const mongo = await startJavaMongo({ log });
   const url = new URL(mongo.uri);
   return {
     host: url.hostname,

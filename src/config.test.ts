@@ -81,6 +81,7 @@ describe('configuration', () => {
     [{ ISSUER: 'http://localhost:3000/?x=1' }, /ISSUER must not have a query/],
     [{ MONGODB_URI: 'postgres://x' }, /MONGODB_URI must start with mongodb/],
     [{ LOG_LEVEL: 'loud' }, /^Configuration error: LOG_LEVEL /],
+    [{ EMBEDDED_MONGO: 'postgres' }, /^Configuration error: EMBEDDED_MONGO .*"auto"\|"mongod"\|"java"/],
     [{ TRUST_PROXY: 'maybe' }, /^Configuration error: TRUST_PROXY /],
     [{ RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: '0' }, /^Configuration error: RATE_LIMIT_LOGIN_PER_IP_PER_HOUR /],
     [

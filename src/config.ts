@@ -44,6 +44,7 @@ const envSchema = z.object({
   COOKIE_KEYS: z.string().optional(),
   HMAC_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   DATA_DIR: z.string().default('.data'),
+  EMBEDDED_MONGO: z.enum(['auto', 'mongod', 'java']).default('auto'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEV_SEED: bool.optional(),
   DEMO_APP_PORT: port.optional(),
@@ -137,6 +138,8 @@ export interface Config {
   trustProxy: boolean;
   secureCookies: boolean;
   dataDir: string;
+  /** Which embedded development database to start without MONGODB_URI (src/dev/embedded-mongo.ts). */
+  embeddedMongo: 'auto' | 'mongod' | 'java';
   logLevel: string;
   devSeed: boolean;
   demoAppPort: number;
@@ -323,6 +326,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: env.TRUST_PROXY,
     secureCookies: issuer.startsWith('https://'),
     dataDir,
+    embeddedMongo: env.EMBEDDED_MONGO,
     logLevel: env.LOG_LEVEL,
     devSeed: env.DEV_SEED ?? env.NODE_ENV === 'development',
     demoAppPort: production ? 0 : (env.DEMO_APP_PORT ?? (env.PORT > 0 ? env.PORT + 1 : 0)),

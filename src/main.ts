@@ -47,19 +47,15 @@ async function main(): Promise<void> {
 
   let uri = config.mongodbUri;
   if (!uri) {
-    const { startEmbeddedMongo } = await import('./dev/embedded-mongo.js');
-    const embedded = await startEmbeddedMongo({ dbPath: join(config.dataDir, 'mongo'), log: say });
+    const { describeEmbeddedMongo, startEmbeddedMongo } = await import('./dev/embedded-mongo.js');
+    const embedded = await startEmbeddedMongo({ dataDir: config.dataDir, engine: config.embeddedMongo, log: say });
     stops.push(() => embedded.stop());
     uri = embedded.uri;
     // Lets scripts/ commands (create-client, create-member) reach this database while we run.
     const uriFile = join(config.dataDir, 'dev-mongodb-uri');
     writeFileSync(uriFile, `${uri}\n`);
     stops.push(async () => rmSync(uriFile, { force: true }));
-    say(
-      embedded.persistent
-        ? `Embedded MongoDB (mongod) keeps its data in ${config.dataDir}/mongo`
-        : 'Embedded in-memory MongoDB-compatible server: NOTHING IS KEPT when this process stops (set MONGODB_URI to keep data).',
-    );
+    say(describeEmbeddedMongo(embedded));
   }
   const connection = await connectDatabase(uri);
   stops.unshift(() => connection.close());

@@ -1,88 +1,31 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { projectRoot } from '../paths.js';
+import { startJavaMongo } from './java-mongo.js';
 
 /**
  * A MongoDB for development and tests when no MONGODB_URI is given: a real mongod through
- * mongodb-memory-server where its binary can be downloaded, otherwise the in-memory server of
- * de.bwaldvogel:mongo-java-server (Maven Central), started by our own launcher so that it reports
- * a wire version the MongoDB driver accepts. The Java server keeps nothing on disk.
+ * mongodb-memory-server where its binary can be had, otherwise the MongoDB-compatible Java server
+ * (java-mongo.ts). With a data directory (npm start) the data is kept: mongod in `mongo/`, the Java
+ * server in one H2 file under `mongo-java/`. Without one (tests) nothing is kept.
+ *
+ * EMBEDDED_MONGO=auto keeps using the store a data directory already holds, so mongod is tried
+ * (a download that can take seconds to fail) only for a new data directory, and data never moves
+ * silently from one store to another when mongod comes or goes.
  */
+export type EmbeddedEngine = 'auto' | 'mongod' | 'java';
+
 export interface EmbeddedMongo {
   uri: string;
-  kind: 'mongod' | 'java-in-memory';
-  persistent: boolean;
+  kind: 'mongod' | 'java-h2' | 'java-in-memory';
+  /** The folder that holds the data; undefined when nothing is kept. */
+  dataPath: string | undefined;
   stop(): Promise<void>;
 }
 
-const JAVA_DIR = join(projectRoot, 'scripts', 'mongo-java-server');
-const JARS_DIR = join(JAVA_DIR, 'jars');
-
-/** Fetches the Java server's jars from Maven Central once (they are not committed). */
-export function ensureJavaServerJars(log: (line: string) => void = () => {}): void {
-  if (existsSync(JARS_DIR) && readdirSync(JARS_DIR).some((f) => f.endsWith('.jar'))) return;
-  log('Fetching the in-memory MongoDB-compatible server from Maven Central (first run only)...');
-  const result = spawnSync(
-    'mvn',
-    [
-      '-B',
-      '-q',
-      '-Dstyle.color=never',
-      '-f',
-      join(JAVA_DIR, 'pom.xml'),
-      'dependency:copy-dependencies',
-      `-DoutputDirectory=${JARS_DIR}`,
-    ],
-    {
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  if (result.error) throw new Error(`Cannot run Maven (mvn) to fetch the Java MongoDB server: ${result.error.message}`);
-  if (result.status !== 0) throw new Error('Maven could not fetch the Java MongoDB server (see its output above)');
-}
-
-export async function startJavaMongo(log: (line: string) => void = () => {}): Promise<EmbeddedMongo> {
-  ensureJavaServerJars(log);
-  const child: ChildProcess = spawn(
-    'java',
-    ['-Xss1m', '-cp', join(JARS_DIR, '*'), join(JAVA_DIR, 'Launcher.java'), '0', '127.0.0.1'],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
-  );
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error('The Java MongoDB server did not start within 60 s')), 60_000);
-    lines.on('line', (line) => {
-      const match = /^READY (\d+)$/.exec(line.trim());
-      if (match) {
-        clearTimeout(timer);
-        resolve(Number(match[1]));
-      }
-    });
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(new Error(`Cannot start java: ${error.message}`));
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`The Java MongoDB server exited with code ${code}`));
-    });
-  });
-  return {
-    uri: `mongodb://127.0.0.1:${port}/`,
-    kind: 'java-in-memory',
-    persistent: false,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.stdin?.end(); // the launcher stops when its stdin closes
-        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-      }),
-  };
+export interface EmbeddedMongoOptions {
+  dataDir?: string | undefined;
+  engine?: EmbeddedEngine | undefined;
+  log?: (line: string) => void;
 }
 
 /** mongod through mongodb-memory-server (a development dependency), if its binary can be had. */
@@ -98,22 +41,62 @@ async function startMongod(dbPath: string | undefined): Promise<EmbeddedMongo> {
   return {
     uri: server.getUri(),
     kind: 'mongod',
-    persistent: Boolean(dbPath),
+    dataPath: dbPath,
     stop: async () => {
       await server.stop({ doCleanup: !dbPath, force: false });
     },
   };
 }
 
-export async function startEmbeddedMongo(options: {
-  dbPath?: string;
-  log?: (line: string) => void;
-}): Promise<EmbeddedMongo> {
+async function startJava(dataPath: string | undefined, log: (line: string) => void): Promise<EmbeddedMongo> {
+  const server = await startJavaMongo({ store: dataPath && join(dataPath, 'store.mv'), log });
+  return { ...server, kind: dataPath ? 'java-h2' : 'java-in-memory', dataPath };
+}
+
+function firstLine(error: unknown): string {
+  return (error as Error).message.split('\n')[0]!;
+}
+
+export async function startEmbeddedMongo(options: EmbeddedMongoOptions): Promise<EmbeddedMongo> {
   const log = options.log ?? (() => {});
+  const engine = options.engine ?? 'auto';
+  const mongodPath = options.dataDir && join(options.dataDir, 'mongo');
+  const javaPath = options.dataDir && join(options.dataDir, 'mongo-java');
+  const hasMongodStore = Boolean(mongodPath && existsSync(join(mongodPath, 'WiredTiger')));
+  const hasJavaStore = Boolean(javaPath && existsSync(join(javaPath, 'store.mv')));
+
+  if (engine === 'java' || (engine === 'auto' && hasJavaStore && !hasMongodStore)) {
+    if (hasMongodStore)
+      log(`Using the Java server as EMBEDDED_MONGO asks: the mongod data in ${mongodPath} is not used.`);
+    return startJava(javaPath, log);
+  }
+  if (engine === 'mongod' || hasMongodStore) {
+    if (hasJavaStore) log(`Using mongod: the Java server's data in ${javaPath} is not used.`);
+    try {
+      return await startMongod(mongodPath);
+    } catch (error) {
+      const hint = hasMongodStore
+        ? ` ${mongodPath} holds this data directory's database: make mongod available again, or set EMBEDDED_MONGO=java to use the Java server and its own, separate data.`
+        : '';
+      throw new Error(`mongod cannot start (${firstLine(error)}).${hint}`);
+    }
+  }
   try {
-    return await startMongod(options.dbPath);
+    return await startMongod(mongodPath);
   } catch (error) {
-    log(`No mongod available (${(error as Error).message.split('\n')[0]}); using the Java in-memory server instead.`);
-    return startJavaMongo(log);
+    log(`No mongod available (${firstLine(error)}); using the MongoDB-compatible Java server instead.`);
+    return startJava(javaPath, log);
+  }
+}
+
+/** What npm start says about the embedded database: where the data is and how to start afresh. */
+export function describeEmbeddedMongo(mongo: EmbeddedMongo): string {
+  switch (mongo.kind) {
+    case 'mongod':
+      return `Embedded MongoDB (mongod) keeps its data in ${mongo.dataPath}; to start afresh, stop the server and delete that folder.`;
+    case 'java-h2':
+      return `Embedded MongoDB-compatible Java server (H2 backend) keeps its data in ${mongo.dataPath}; to start afresh, stop the server and delete that folder.`;
+    case 'java-in-memory':
+      return 'Embedded in-memory MongoDB-compatible server: NOTHING IS KEPT when this process stops.';
   }
 }

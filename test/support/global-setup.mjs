@@ -1,6 +1,7 @@
 /**
  * One database server for the whole run: MONGODB_URI if set, else mongodb-memory-server, else the
- * Java in-memory server. Workers inherit TEST_MONGODB_URI; each test file uses its own database.
+ * Java in-memory server (EMBEDDED_MONGO=java goes straight to it; nothing is kept on disk either
+ * way). Workers inherit TEST_MONGODB_URI; each test file uses its own database.
  *
  * Plain JavaScript: Jest loads global setup outside its module system, so the TypeScript source is
  * imported through tsx.
@@ -24,7 +25,9 @@ export default async function globalSetup() {
     return;
   }
   const { startEmbeddedMongo } = await tsImport('../../src/dev/embedded-mongo.ts', import.meta.url);
-  const mongo = await startEmbeddedMongo({ log: (line) => console.log(`\n[test database] ${line}`) });
+  const { loadConfig } = await tsImport('../../src/config.ts', import.meta.url);
+  const engine = loadConfig({ EMBEDDED_MONGO: process.env.EMBEDDED_MONGO }).embeddedMongo;
+  const mongo = await startEmbeddedMongo({ engine, log: (line) => console.log(`\n[test database] ${line}`) });
   globalThis.__EMBEDDED_MONGO__ = mongo;
   process.env.TEST_MONGODB_URI = mongo.uri;
   console.log(`\n[test database] ${mongo.kind} at ${mongo.uri}`);
