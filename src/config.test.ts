@@ -106,6 +106,16 @@ describe('configuration', () => {
     [{ JWKS: '{"keys":[{"kty":"EC","d":"x","crv":"P-256"}]}' }, /JWKS must contain an RSA key/],
     [{ JWKS: '{"keys":[{"kty":"RSA","n":"x","e":"AQAB"}]}' }, /JWKS must be a JSON Web Key Set of private keys/],
     [{ JWKS: 'not json' }, /JWKS is not valid JSON/],
+    [
+      { JWKS: '{"keys":[{"kty":"RSA","d":"x","alg":"RS256","key_ops":["verify"]}]}' },
+      /JWKS must contain an RSA key that may sign/,
+    ],
+    [
+      {
+        JWKS: '{"keys":[{"kty":"RSA","d":"x","alg":"RS256"},{"kty":"EC","d":"x","alg":"ES256","key_ops":["verify"]}]}',
+      },
+      /JWKS has no key that may sign ES256/,
+    ],
     [{ COOKIE_KEYS: 'too-short' }, /COOKIE_KEYS must be a comma-separated list/],
     [{ ISSUER: 'http://id.example.com' }, /ISSUER must be an https URL in production/],
     [{ VONAGE_API_KEY: undefined }, /VONAGE_API_KEY is required when SMS_TRANSPORT is vonage/],

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { configDir, projectRoot } from './paths.js';
+import { maySign } from './security/jwk.js';
 
 /**
  * Every setting, parsed once from the environment. A bad value stops the process with a message
@@ -196,8 +197,17 @@ export function parseJwks(variable: string, text: string): Jwks {
     throw new ConfigError(variable, `must be a JSON Web Key Set of private keys (${parsed.error.issues[0]?.message})`);
   const keys = parsed.data.keys as Array<Record<string, unknown>>;
   // OpenID Connect Core 15.1: an OP must be able to sign ID tokens with RS256.
-  if (!keys.some((k) => k.kty === 'RSA'))
-    throw new ConfigError(variable, 'must contain an RSA key (RS256 is mandatory for OpenID Connect)');
+  if (!keys.some((k) => k.kty === 'RSA' && maySign(k)))
+    throw new ConfigError(variable, 'must contain an RSA key that may sign (RS256 is mandatory for OpenID Connect)');
+  // The provider advertises every algorithm of its keys, but signs only with keys whose key_ops
+  // allow it (key_ops ["verify"] marks a key during a rotation, README "Rotating signing keys").
+  for (const alg of new Set(keys.map((k) => k.alg).filter((a) => typeof a === 'string'))) {
+    if (!keys.some((k) => k.alg === alg && maySign(k)))
+      throw new ConfigError(
+        variable,
+        `has no key that may sign ${alg}: each ${alg} key has key_ops without "sign" (npm run rotate-keys -- promote makes one sign)`,
+      );
+  }
   return { keys };
 }
 

@@ -4,18 +4,25 @@ import type { Jwks, Secrets } from '../config.js';
 /**
  * Fresh secrets for a deployment: an RS256 signing key (required by OpenID Connect), an ES256
  * key (smaller and faster, offered to clients that ask for it), cookie keys and the HMAC secret.
- * Keys carry a date-based kid so a rotation can publish the next key before using it.
+ * Keys carry a date-based kid, so that during a rotation (rotation.ts) the JWKS shows which key is
+ * the newer one.
  */
-export function generateJwks(now: Date = new Date()): Jwks {
+/** The provider signs with these (src/oidc/provider.ts, enabledJWA). */
+export const SIGNING_ALGS = ['RS256', 'ES256'] as const;
+export type SigningAlg = (typeof SIGNING_ALGS)[number];
+
+export function generateSigningKey(alg: SigningAlg, now: Date = new Date()): Record<string, unknown> {
   const stamp = now.toISOString().slice(0, 10).replaceAll('-', '');
-  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'jwk' });
-  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
-  return {
-    keys: [
-      { ...rsa, kid: `rs256-${stamp}-${randomBytes(3).toString('hex')}`, alg: 'RS256', use: 'sig' },
-      { ...ec, kid: `es256-${stamp}-${randomBytes(3).toString('hex')}`, alg: 'ES256', use: 'sig' },
-    ],
-  };
+  const pair =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const jwk = pair.privateKey.export({ format: 'jwk' });
+  return { ...jwk, kid: `${alg.toLowerCase()}-${stamp}-${randomBytes(3).toString('hex')}`, alg, use: 'sig' };
+}
+
+export function generateJwks(now: Date = new Date()): Jwks {
+  return { keys: [generateSigningKey('RS256', now), generateSigningKey('ES256', now)] };
 }
 
 export function generateSecrets(): Secrets {

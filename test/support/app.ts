@@ -41,6 +41,8 @@ export interface TestAppOptions {
   issuer?: string;
   env?: Record<string, string>;
   tweak?: (config: Config) => void;
+  /** Defaults to testSecrets(); e.g. another JWKS for a key rotation. */
+  secrets?: Secrets;
 }
 
 /** Listens first, so the issuer can name the real port, then builds the real app on it. */
@@ -67,7 +69,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
   });
   config.login.minResponseMs = 0;
   options.tweak?.(config);
-  const secrets = testSecrets();
+  const secrets = options.secrets ?? testSecrets();
   const connection = await connectDatabase(uri, { dbName: options.dbName });
   const context = await createAppContext({
     config,
