@@ -276,7 +276,11 @@ describe('client applications', () => {
     expect(await app.context.provider.AccessToken.find(tokens.access_token)).toBeUndefined();
     expect(await app.context.provider.RefreshToken.find(tokens.refresh_token!)).toBeUndefined();
     expect((await api().get(`/api/admin/clients/${created.body.client_id}`).set(as(viewerToken))).status).toBe(404);
-    const audit = await app.connection.collection('audit_events').find({ clientId: created.body.client_id }).toArray();
+    const audit = await app.connection
+      .collection('audit_events')
+      .find({ clientId: created.body.client_id })
+      .sort({ at: 1 })
+      .toArray();
     expect(audit.map((e) => e.type)).toEqual(expect.arrayContaining(['client.created', 'client.deleted']));
     expect(audit.find((e) => e.type === 'client.deleted')?.actor).toMatch(/^client:/);
   });
@@ -393,6 +397,7 @@ describe('dynamic registration (RFC 7591/7592)', () => {
     const audit = await app.connection
       .collection('audit_events')
       .find({ clientId, actor: 'dynamic-registration' })
+      .sort({ at: 1 })
       .toArray();
     expect(audit.map((e) => e.type)).toEqual(['client.created', 'client.changed']);
   });
@@ -435,6 +440,7 @@ describe('members', () => {
       await app.connection
         .collection('audit_events')
         .find({ memberId: member.id, type: /^member\./ })
+        .sort({ at: 1 })
         .toArray()
     ).map((e) => e.type);
     expect(types).toEqual(['member.locked', 'member.unlocked']);

@@ -175,7 +175,9 @@ describe('clients through the console', () => {
     const deleted = await confirmStep(editor.browser, `/admin/clients/${clientId}/delete`);
     expect(textOf(deleted, '[role=status]')).toBe('The application has been deleted.');
     expect(await app.context.clients.get(clientId)).toBeNull();
-    const types = (await app.connection.collection('audit_events').find({ clientId }).toArray()).map((e) => e.type);
+    const types = (await app.connection.collection('audit_events').find({ clientId }).sort({ at: 1 }).toArray()).map(
+      (e) => e.type,
+    );
     expect(types).toEqual([
       'client.created',
       'client.changed',
