@@ -43,6 +43,8 @@ import { createOtpModel } from './otp/model.js';
 import { createPasskeyLibrary, memberAsOwner } from './passkeys/library.js';
 import { createPasskeyModels } from './passkeys/model.js';
 import { projectRoot, publicDir } from './paths.js';
+import { createRecoveryLibrary } from './recovery/library.js';
+import { createRecoveryModels } from './recovery/model.js';
 import { createHmacs } from './security/hmac.js';
 import { registerSiteRoutes } from './site/routes.js';
 
@@ -69,6 +71,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     rateLimits: createRateLimitModel(connection),
     ...createPasskeyModels(connection),
     ...createAdminModels(connection),
+    ...createRecoveryModels(connection),
   };
   await Promise.all([...Object.values(models).map((model) => model.createIndexes()), ensureOidcIndexes(connection)]);
   const hmac = createHmacs(secrets.hmacSecret);
@@ -134,6 +137,27 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     accountRp: rps.account,
     adminRp: rps.admin,
   };
+  /** Every provider session, grant and token of a member, and every My account session. */
+  const signOutEverywhere = async (memberId: string) => {
+    const sessions = await providerRecords.endAccount(memberId);
+    await consoles.sessions.destroyAllOf(memberId);
+    return sessions;
+  };
+  const recovery = createRecoveryLibrary({
+    recoveries: models.recoveries,
+    links: models.recoveryLinks,
+    members,
+    otp,
+    limiter,
+    notices,
+    audit,
+    hmac,
+    clock,
+    config,
+    logger,
+    issuer: config.issuer,
+    signOutEverywhere,
+  });
   const context: AppContext = {
     config,
     secrets,
@@ -155,6 +179,8 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     runtime,
     provider,
     providerRecords,
+    signOutEverywhere,
+    recovery,
     protocolEndpoints: protocolEndpoints(provider, { connection, hmac }),
   };
   return context;

@@ -51,6 +51,7 @@ const envSchema = z.object({
   DEMO_APP_PORT: port.optional(),
   LOGIN_MAX_FAILURES: positiveInt.optional(),
   LOGIN_LOCKOUT_MINUTES: positiveInt.optional(),
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8, 'must be at least 8 (NIST SP 800-63B)').max(64).default(8),
   RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: positiveInt.optional(),
   RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: positiveInt.optional(),
   AUDIT_RETENTION_DAYS: positiveInt.default(400),
@@ -145,6 +146,8 @@ export interface Config {
   devSeed: boolean;
   demoAppPort: number;
   login: Defaults['login'];
+  /** The shortest password a member may choose (NIST SP 800-63B: at least 8). */
+  passwordMinLength: number;
   ttl: Defaults['ttl'];
   otp: Defaults['otp'] & { ttlMinutes: number; stepUpMinutes: number };
   passkey: Defaults['passkey'];
@@ -346,6 +349,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       lockoutMinutes: env.LOGIN_LOCKOUT_MINUTES ?? defaults.login.lockoutMinutes,
       perIpPerHour: env.RATE_LIMIT_LOGIN_PER_IP_PER_HOUR ?? defaults.login.perIpPerHour,
     },
+    passwordMinLength: env.PASSWORD_MIN_LENGTH,
     ttl: defaults.ttl,
     otp: { ...defaults.otp, ttlMinutes: env.OTP_TTL_MINUTES, stepUpMinutes: env.STEP_UP_MINUTES },
     passkey: {

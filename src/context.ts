@@ -15,6 +15,7 @@ import type { Notices } from './notices/library.js';
 import type { ProviderRecords } from './oidc/records.js';
 import type { OtpLibrary } from './otp/library.js';
 import type { PasskeyLibrary } from './passkeys/library.js';
+import type { RecoveryLibrary } from './recovery/library.js';
 import type { Hmac } from './security/hmac.js';
 
 /**
@@ -45,6 +46,10 @@ export interface AppContext {
   provider: Provider;
   /** Removal of what the provider stored: revocation, ending sessions. */
   providerRecords: ProviderRecords;
+  /** Ends every session (provider and My account) and every token of a member; how many sessions. */
+  signOutEverywhere(memberId: string): Promise<number>;
+  /** Forgotten passwords: self-service and the service centre's links. */
+  recovery: RecoveryLibrary;
   /** oidc-provider's endpoints (/auth, /token, /me, …) with what we put around them. */
   protocolEndpoints: Middleware;
 }

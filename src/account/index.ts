@@ -9,6 +9,7 @@ import { accountReturnPath, visit } from './guard.js';
 import { registerNotificationRoutes } from './notification.js';
 import { registerPasskeyRoutes } from './passkeys.js';
 import { registerPhoneRoutes } from './phone.js';
+import { registerRecoverRoutes } from './recover.js';
 import { registerVerifyRoutes } from './verify.js';
 
 /**
@@ -61,4 +62,5 @@ export function registerAccountRoutes(router: Router, app: AppContext): void {
   registerPhoneRoutes(router, app, forms);
   registerNotificationRoutes(router, app, forms);
   registerPasskeyRoutes(router, app, forms);
+  registerRecoverRoutes(router, app, forms);
 }

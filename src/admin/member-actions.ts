@@ -124,6 +124,20 @@ export function createMemberActions(app: AppContext) {
       return { sessions };
     },
 
+    /** A single-use link (24 hours) to set a password, to the member's verified e-mail address. */
+    async sendRecoveryLink(id: string, actor: string): Promise<{ sent_to: string } | null> {
+      if (!(await load(id))) return null;
+      const sent = await app.recovery.sendLink(id, actor);
+      if (!sent.ok && sent.problem === 'noEmail') {
+        throw new FieldError(
+          'email',
+          'the member has no verified e-mail address: change it on their behalf first',
+          409,
+        );
+      }
+      return sent.ok ? { sent_to: maskEmail(sent.email) } : null;
+    },
+
     async revokePasskey(id: string, credentialId: string, actor: string): Promise<boolean> {
       const removed = await app.passkeys.remove(id, credentialId);
       if (removed)

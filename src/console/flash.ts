@@ -24,6 +24,7 @@ export const FLASH_KEYS = [
   'admin.members.sessionsEnded',
   'admin.members.passkeyRevoked',
   'admin.members.contactChanged',
+  'admin.members.recoveryLinkSent',
 ] as const satisfies readonly MessageKey[];
 export type FlashKey = (typeof FLASH_KEYS)[number];
 

@@ -42,8 +42,8 @@ export function wantsJson(ctx: Context): boolean {
   return ctx.path.startsWith('/api/') || ctx.state.api === true;
 }
 
-/** Paths as they may be logged: a one-time enrolment link is a secret. */
-const loggablePath = (path: string) => path.replace(/^\/admin\/enrol\/[^/]+/, '/admin/enrol/[token]');
+/** Paths as they may be logged: one-time enrolment and recovery links are secrets. */
+const loggablePath = (path: string) => path.replace(/^\/(admin\/enrol|recover)\/[^/]+/, '/$1/[token]');
 
 export function errorHandler(logger: Logger): Middleware {
   return async (ctx, next) => {

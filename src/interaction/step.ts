@@ -18,7 +18,15 @@ import { clientName } from './details.js';
  * belongs to the step the interaction is at, checks the CSRF token and parses the body; a step
  * only does its own work and ends with finishLogin (or the consent result).
  */
-export type StepName = 'consent' | 'passkey-offer' | 'admin' | 'passkey' | 'password' | 'otp' | 'unavailable';
+export type StepName =
+  | 'consent'
+  | 'passkey-offer'
+  | 'admin'
+  | 'passkey'
+  | 'password'
+  | 'recovery'
+  | 'otp'
+  | 'unavailable';
 
 /** Why an optional step follows a login before the member returns to the app, and its page. */
 export const OFFER_PAGES = { passkey: '/passkey/offer' } as const;

@@ -5,6 +5,7 @@ import { otpStep } from './steps/otp.js';
 import { passkeyStep } from './steps/passkey.js';
 import { passkeyOfferStep } from './steps/passkey-offer.js';
 import { passwordStep } from './steps/password.js';
+import { recoveryStep } from './steps/recovery.js';
 import { unavailableStep } from './steps/unavailable.js';
 
 /**
@@ -17,6 +18,7 @@ export const STEPS: readonly Step[] = [
   adminStep,
   passkeyStep,
   passwordStep,
+  recoveryStep,
   otpStep,
   unavailableStep,
 ];

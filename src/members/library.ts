@@ -73,6 +73,8 @@ export interface MembersLibrary {
   }): Promise<PasswordLoginResult>;
   /** Imports members from a CSV file (members/import.ts): every row checked first, nothing half imported. */
   importCsv(text: string): ReturnType<typeof importMembers>;
+  /** Sets a new password (already checked against the password rules); the old one stops working. */
+  setPassword(memberId: string, password: string): Promise<Member | null>;
   /** Lifts a temporary login lockout (an admin unlocking a member). */
   clearLoginFailures(membershipNumber: string): Promise<void>;
   /** Locks or unlocks a member (staff). A locked member has no account as far as the protocol is concerned. */
@@ -206,6 +208,14 @@ export function createMembersLibrary(deps: {
     },
 
     importCsv: (text) => importMembers(model, text),
+
+    async setPassword(memberId, password) {
+      const passwordHash = await hashPassword(password);
+      return model
+        .findOneAndUpdate({ _id: memberId }, { $set: { passwordHash } }, { returnDocument: 'after' })
+        .lean<Member>()
+        .exec();
+    },
 
     clearLoginFailures: (membershipNumber) => limiter.reset(failuresKey(membershipNumber)),
 

@@ -13,6 +13,8 @@ import type { Messenger } from '../messaging/messenger.js';
 export const NOTICES = {
   emailChanged: { subject: 'notice.emailChanged.subject', body: 'notice.emailChanged.body' },
   phoneChanged: { subject: 'notice.phoneChanged.subject', body: 'notice.phoneChanged.body' },
+  passwordChanged: { subject: 'notice.passwordChanged.subject', body: 'notice.passwordChanged.body' },
+  recoveryLink: { subject: 'notice.recoveryLink.subject', body: 'notice.recoveryLink.body' },
 } as const;
 export type Notice = keyof typeof NOTICES;
 /** What a notice's body needs besides the member's name and the time. */

@@ -18,7 +18,7 @@ export function canReceiveSms(member: Member, config: Config): boolean {
 
 export function destinationFor(
   member: Member,
-  purpose: Extract<OtpPurpose, 'step-up' | 'account' | 'passkey-registration'>,
+  purpose: Extract<OtpPurpose, 'step-up' | 'account' | 'passkey-registration' | 'password-reset'>,
   config: Config,
 ): Destination {
   const sms = canReceiveSms(member, config);

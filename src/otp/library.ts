@@ -65,7 +65,8 @@ export function normaliseCode(input: unknown): string | undefined {
 export interface OtpLibrary {
   issue(request: IssueRequest): Promise<IssueResult>;
   verify(request: {
-    memberId: string;
+    /** null: no such member (a reset for an unknown number); only the per-network budget is spent. */
+    memberId: string | null;
     purpose: OtpPurpose;
     binding: string;
     code: unknown;
@@ -178,6 +179,8 @@ export function createOtpLibrary(deps: {
       if (!fromHere.allowed) return { ok: false, reason: 'tooManyFromHere' };
       const code = normaliseCode(input);
       if (!code) return { ok: false, reason: 'malformed' };
+      // Nobody to check against (a reset for an unknown number): the same budget was spent above.
+      if (memberId === null) return { ok: false, reason: 'none' };
       const now = clock.now();
       // Reserve a try before comparing, so parallel guesses cannot exceed the limit.
       const reserved = await model

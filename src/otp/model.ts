@@ -15,6 +15,8 @@ export const OTP_PURPOSES = [
   'phone-change',
   /** registering a passkey: always by SMS (seed 000) */
   'passkey-registration',
+  /** a forgotten password: to the notification destination of the membership number typed */
+  'password-reset',
 ] as const;
 export type OtpPurpose = (typeof OTP_PURPOSES)[number];
 export type OtpChannel = 'email' | 'sms';

@@ -6,7 +6,13 @@ import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
  * own key, derived from HMAC_SECRET with HKDF (RFC 5869) and a label, so a value from one use
  * means nothing in another.
  */
-export type HmacPurpose = 'rate-limit' | 'otp' | 'client-secret' | 'internal-client' | 'admin-enrolment';
+export type HmacPurpose =
+  | 'rate-limit'
+  | 'otp'
+  | 'recovery-link'
+  | 'client-secret'
+  | 'internal-client'
+  | 'admin-enrolment';
 
 export interface Hmac {
   digest(purpose: HmacPurpose, value: string): string;

@@ -34,7 +34,10 @@ export const LAYERS: ReadonlyArray<{ name: string; members: readonly string[] }>
       'assurance',
     ],
   },
-  { name: 'domain', members: ['members', 'otp', 'passkeys', 'clients', 'audit', 'admins', 'messaging', 'notices'] },
+  {
+    name: 'domain',
+    members: ['members', 'otp', 'passkeys', 'clients', 'audit', 'admins', 'messaging', 'notices', 'recovery'],
+  },
   { name: 'protocol', members: ['oidc'] },
   { name: 'web', members: ['http', 'code-flow', 'console', 'context.ts'] },
   { name: 'features', members: ['interaction', 'account', 'admin', 'site', 'dev'] },

@@ -314,6 +314,26 @@ export function openApiDocument(issuer: string) {
           },
         },
       },
+      '/members/{id}/recovery-link': {
+        parameters: [id('id', 'member id')],
+        post: {
+          summary:
+            'Send the member a single-use link (24 hours) to set a new password, to their verified e-mail address',
+          security: write,
+          responses: {
+            '200': {
+              description: 'Sent',
+              ...json({
+                type: 'object',
+                properties: { sent_to: { type: 'string', description: 'the address, masked' } },
+              }),
+            },
+            '409': { description: 'The member has no verified e-mail address', ...json(ref('Error')) },
+            ...errors,
+            ...notFound,
+          },
+        },
+      },
       '/members/{id}/passkeys/{credentialId}': {
         parameters: [id('id', 'member id'), id('credentialId', 'passkey credential id')],
         delete: {

@@ -279,6 +279,15 @@ export function registerAdminApi(router: Router, app: AppContext): void {
     }),
   );
 
+  router.post(
+    '/api/admin/members/:id/recovery-link',
+    api('admin:write', async (ctx, principal) => {
+      const result = await actions.sendRecoveryLink(String(ctx.params.id), principal.actor);
+      if (!result) return notFound(ctx, 'member');
+      ctx.body = result;
+    }),
+  );
+
   router.delete(
     '/api/admin/members/:id/passkeys/:credentialId',
     api('admin:write', async (ctx, principal) => {

@@ -51,6 +51,17 @@ export function registerMemberPages(router: Router, _app: AppContext, kit: Conso
       done: 'admin.members.sessionsEnded',
       path: 'sessions/revoke',
     },
+    'recovery-link': {
+      ask: 'admin.members.recoveryLinkConfirm',
+      done: 'admin.members.recoveryLinkSent',
+      path: 'recovery-link',
+    },
+  } as const;
+  const titles = {
+    lock: 'admin.members.lock',
+    unlock: 'admin.members.unlock',
+    'end-sessions': 'admin.members.endSessions',
+    'recovery-link': 'admin.members.recoveryLink',
   } as const;
 
   for (const [name, action] of Object.entries(actions)) {
@@ -61,12 +72,18 @@ export function registerMemberPages(router: Router, _app: AppContext, kit: Conso
         const current = MEMBER_ID.test(id) ? await visit.api('GET', `/members/${id}`) : { status: 404, data: {} };
         if (current.status !== 200) return refused(ctx, visit, current, '/admin/members');
         const t = ctx.state.t;
-        const title = t(
-          name === 'end-sessions' ? 'admin.members.endSessions' : `admin.members.${name as 'lock' | 'unlock'}`,
-        );
+        // The service centre's path: a member without a verified address gets one first (contact change).
+        if (name === 'recovery-link' && !current.data.email_verified) {
+          return refused(
+            ctx,
+            visit,
+            { status: 409, data: { error_description: t('admin.members.recoveryLinkNoEmail') } },
+            `/admin/members/${id}`,
+          );
+        }
         await confirm(ctx, visit, {
-          title,
-          message: t(action.ask, { number: current.data.membership_number }),
+          title: t(titles[name as keyof typeof titles]),
+          message: t(action.ask, { number: current.data.membership_number, email: current.data.email ?? '' }),
           action: `/admin/members/${id}/${name}`,
           back: `/admin/members/${id}`,
         });

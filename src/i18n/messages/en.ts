@@ -405,6 +405,60 @@ export const en = {
   'error.oauth':
     'The application sent an invalid sign-in request ({code}). Please go back and try again; if the problem persists, contact the application’s support.',
   'error.reference': 'Reference: {id}',
+  'login.forgot': 'Forgot your password?',
+  'login.notice.passwordChanged':
+    'Your password has been changed, and you have been signed out everywhere. Please log in with your new password.',
+  'recovery.title': 'Reset your password',
+  'recovery.intro':
+    'Enter your JMB membership number. We will send a one-time password to your notification destination (e-mail or SMS); with it you can choose a new password.',
+  'recovery.submit': 'Send one-time password',
+  'recovery.back': 'Back to login',
+  'recovery.tooMany': 'Too many password resets were requested from your network. Please wait a while and try again.',
+  'recovery.code.title': 'Enter the one-time password',
+  'recovery.code.intro':
+    'If {number} is a registered membership number, we have sent a one-time password to its notification destination. It is valid for {minutes} minutes.',
+  'recovery.code.resend': 'Send a new one-time password',
+  'recovery.code.help':
+    'Didn’t receive it? Please check your e-mail reception settings or SMS settings; you can ask for a new one-time password after {seconds} seconds. If no e-mail address or mobile phone number of yours can receive it, please contact the JAL Mileage Bank Center.',
+  'recovery.code.submit': 'Confirm',
+  'recovery.password.title': 'Choose a new password',
+  'recovery.password.intro':
+    'Use at least {min} characters. A long passphrase of several words is best; your membership number and commonly used passwords are refused.',
+  'recovery.password.new': 'New password',
+  'recovery.password.confirm': 'New password (again)',
+  'recovery.password.submit': 'Set the new password',
+  'recovery.error.mismatch': 'The two passwords do not match.',
+  'recovery.error.expired': 'This password reset is no longer valid. Please start again.',
+  'password.tooShort': 'The password must be at least {min} characters long.',
+  'password.tooLong': 'The password may be at most 128 characters long.',
+  'password.isNumber': 'The password must not be your membership number.',
+  'password.common': 'This password is so commonly used that it is easy to guess. Please choose another.',
+  'password.same': 'This is your current password. Please choose a new one.',
+  'otp.purpose.password-reset': 'to reset your password',
+  'notice.passwordChanged.subject': 'Your JMB password was changed',
+  'notice.passwordChanged.body':
+    'Dear {name},\n\nThe password of your JMB membership was changed on {time}. For your security, you have been signed out of every browser and app.\n\nIf you did not make this change, please contact the JAL Mileage Bank Center at once.\n\nThis is a send-only address; please do not reply.\nJMB Member Login',
+  'notice.recoveryLink.subject': 'Set a new password for your JMB membership',
+  'notice.recoveryLink.body':
+    'Dear {name},\n\nAs you asked the JAL Mileage Bank Center, here is a link to set a new password for your JMB membership. It can be used once, until {expires}:\n\n{link}\n\nIf you did not ask for it, you can ignore this e-mail: your password stays as it is.\n\nThis is a send-only address; please do not reply.\nJMB Member Login',
+  'recover.title': 'Set a new password',
+  'recover.intro': 'Choose the new password of membership number {number}.',
+  'recover.invalid':
+    'This link is invalid, has expired or has already been used. Please contact the JAL Mileage Bank Center for a new one.',
+  'recover.done.title': 'Your password has been set',
+  'recover.done.body':
+    'You have been signed out everywhere. Log in with your new password from your app or from My account.',
+  'recover.done.account': 'Go to My account',
+  'otp.alternative.email': 'Send it by e-mail instead',
+  'otp.alternative.sms': 'Send it by SMS instead',
+  'passkey.offer.afterSms.body':
+    'Next time you can sign in without a password or a one-time password: with a passkey, this device’s fingerprint, face recognition or screen lock is enough. The SMS code you just entered also covers creating it.',
+  'admin.members.recoveryLink': 'Send a password recovery link',
+  'admin.members.recoveryLinkConfirm':
+    'Send a single-use link (valid 24 hours) to set a new password to {email}, the verified e-mail address of membership number {number}?',
+  'admin.members.recoveryLinkSent': 'A password recovery link has been sent to the member’s e-mail address.',
+  'admin.members.recoveryLinkNoEmail':
+    'This member has no verified e-mail address. Change the e-mail address on the member’s behalf first (after verifying who they are), then send the link.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -406,4 +406,60 @@ export const ja: Record<MessageKey, string> = {
   'error.oauth':
     'アプリから無効なログイン要求が送信されました（{code}）。前の画面に戻って再度お試しください。問題が解決しない場合は、アプリのサポートへお問い合わせください。',
   'error.reference': '受付番号: {id}',
+  'login.forgot': 'パスワードをお忘れの方',
+  'login.notice.passwordChanged':
+    'パスワードを変更し、すべての端末からログアウトしました。新しいパスワードでログインしてください。',
+  'recovery.title': 'パスワードの再設定',
+  'recovery.intro':
+    'JMBお得意様番号を入力してください。通知先（メールまたはSMS）にワンタイムパスワードをお送りします。ワンタイムパスワードを入力すると、新しいパスワードを設定できます。',
+  'recovery.submit': 'ワンタイムパスワードを送信',
+  'recovery.back': 'ログイン画面に戻る',
+  'recovery.tooMany':
+    'ご利用のネットワークからのパスワード再設定の要求が多すぎます。しばらくしてから再度お試しください。',
+  'recovery.code.title': 'ワンタイムパスワードの入力',
+  'recovery.code.intro':
+    '{number}が登録済みのお得意様番号であれば、通知先にワンタイムパスワードをお送りしました。有効期限は{minutes}分です。',
+  'recovery.code.resend': 'ワンタイムパスワードを再送信',
+  'recovery.code.help':
+    '届かない場合は、メールの受信設定またはSMSの設定をご確認ください。{seconds}秒後から再送信できます。ワンタイムパスワードを受け取れるメールアドレス・携帯電話番号がない場合は、JALマイレージバンクセンターへお問い合わせください。',
+  'recovery.code.submit': '確認',
+  'recovery.password.title': '新しいパスワードの設定',
+  'recovery.password.intro':
+    '{min}文字以上で設定してください。複数の単語をつなげた長いパスフレーズがおすすめです。お得意様番号やよく使われるパスワードは設定できません。',
+  'recovery.password.new': '新しいパスワード',
+  'recovery.password.confirm': '新しいパスワード（確認）',
+  'recovery.password.submit': '新しいパスワードを設定',
+  'recovery.error.mismatch': '2つのパスワードが一致しません。',
+  'recovery.error.expired': 'このパスワード再設定は無効になりました。最初からやり直してください。',
+  'password.tooShort': 'パスワードは{min}文字以上で設定してください。',
+  'password.tooLong': 'パスワードは128文字以内で設定してください。',
+  'password.isNumber': 'お得意様番号をパスワードにすることはできません。',
+  'password.common':
+    'このパスワードはよく使われており、推測されやすいため設定できません。別のパスワードをお選びください。',
+  'password.same': '現在のパスワードと同じです。新しいパスワードを設定してください。',
+  'otp.purpose.password-reset': 'パスワードの再設定',
+  'notice.passwordChanged.subject': '【JMB】パスワード変更のお知らせ',
+  'notice.passwordChanged.body':
+    '{name} 様\n\n{time}、JMB会員のパスワードが変更されました。安全のため、すべてのブラウザーとアプリからログアウトしました。\n\nお心当たりがない場合は、至急JALマイレージバンクセンターへお問い合わせください。\n\nこのメールは送信専用です。ご返信いただいてもお答えできません。\nJMB会員ログイン',
+  'notice.recoveryLink.subject': '【JMB】パスワード再設定のご案内',
+  'notice.recoveryLink.body':
+    '{name} 様\n\nJALマイレージバンクセンターへのお申し出により、JMB会員の新しいパスワードを設定するリンクをお送りします。{expires}まで、1回だけご利用いただけます。\n\n{link}\n\nお心当たりがない場合は、このメールを破棄してください。パスワードは変更されません。\n\nこのメールは送信専用です。ご返信いただいてもお答えできません。\nJMB会員ログイン',
+  'recover.title': '新しいパスワードの設定',
+  'recover.intro': 'お得意様番号{number}の新しいパスワードを設定してください。',
+  'recover.invalid':
+    'このリンクは無効か、有効期限が切れているか、すでに使用されています。JALマイレージバンクセンターへお問い合わせください。',
+  'recover.done.title': 'パスワードを設定しました',
+  'recover.done.body':
+    'すべての端末からログアウトしました。アプリまたはマイアカウントから新しいパスワードでログインしてください。',
+  'recover.done.account': 'マイアカウントへ',
+  'otp.alternative.email': 'メールで受け取る',
+  'otp.alternative.sms': 'SMSで受け取る',
+  'passkey.offer.afterSms.body':
+    '次回からはパスワードやワンタイムパスワードなしでログインできます。パスキーなら、この端末の指紋認証・顔認証・画面ロックだけで済みます。先ほどのSMS認証で、パスキーの作成に必要な確認も完了しています。',
+  'admin.members.recoveryLink': 'パスワード再設定リンクを送信',
+  'admin.members.recoveryLinkConfirm':
+    'お得意様番号{number}の確認済みメールアドレス{email}に、新しいパスワードを設定する1回限りのリンク（有効期間24時間）を送信しますか？',
+  'admin.members.recoveryLinkSent': '会員のメールアドレスにパスワード再設定リンクを送信しました。',
+  'admin.members.recoveryLinkNoEmail':
+    'この会員には確認済みのメールアドレスがありません。ご本人確認のうえ、先にメールアドレスを代理で変更してから、リンクを送信してください。',
 };

@@ -36,6 +36,11 @@ async function show(ctx: Context, _app: AppContext, state: SignInState, view: Lo
     {
       ...pageBasics(ctx, state),
       membershipNumber: view.membershipNumber ?? (/^\d{9}$/.test(hint) ? hint : ''),
+      // Back from a password reset (steps/recovery.ts).
+      notice:
+        ctx.query.notice === 'password-changed' && !view.error
+          ? ctx.state.t('login.notice.passwordChanged')
+          : undefined,
       error: view.error,
       fieldError: view.fieldError,
     },
