@@ -56,7 +56,7 @@ export function createRecoveryLibrary(deps: {
 
   /** A code to the member's notification destination, in the background: the page never waits for it. */
   function sendCode(member: Member | null, binding: string, locale: Locale, ip: string): void {
-    if (!member || member.status !== 'active') return;
+    if (member?.status !== 'active') return;
     const destination = destinationFor(member, 'password-reset', config);
     if (!destination.ok) return;
     const request = issueRequestFor(member, {
@@ -184,7 +184,7 @@ export function createRecoveryLibrary(deps: {
       const fresh =
         record?.verifiedAt && clock.now().getTime() - record.verifiedAt.getTime() < config.otp.stepUpMinutes * 60_000;
       const member = fresh && record.memberId ? await members.findById(record.memberId) : null;
-      if (!member || member.status !== 'active') return { ok: false, problem: 'expired' };
+      if (member?.status !== 'active') return { ok: false, problem: 'expired' };
       const problem = await checkedPassword(member, input.password);
       if (problem) {
         await audit.record({
