@@ -5,10 +5,11 @@ import { memberDestination } from '../code-flow/flow.js';
 import type { AppContext } from '../context.js';
 import { jsonBody } from '../http/body.js';
 import { defaultPasskeyName, jsonError, jsonOk, parseRegistration } from '../http/passkey-ceremony.js';
+import { passkeyDevice } from '../http/passkey-device.js';
 import { renderPage } from '../http/render.js';
 import { formatJst } from '../i18n/index.js';
 import { memberAsOwner } from '../passkeys/library.js';
-import { type AccountVisit, redirectWithNotice, visit } from './guard.js';
+import { type AccountVisit, accountReturnPath, redirectWithNotice, visit } from './guard.js';
 import { type AccountCode, registerCodeRoutes } from './verify.js';
 
 const ceremonyJson = jsonBody();
@@ -85,6 +86,26 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
 
   registerCodeRoutes(router, app, forms, smsCode);
 
+  // Right after an SMS step-up (account/verify.ts): that code counts as the SMS check, so
+  // creating a passkey needs no second one. "Not now" is remembered for 30 days.
+  router.get('/account/passkeys/offer', async (ctx) => {
+    const current = await visit(ctx, app, { stepUp: true });
+    if (!current) return;
+    const back = encodeURIComponent(accountReturnPath(ctx.query.return));
+    await renderPage(ctx, 'interaction/passkey-offer', {
+      body: ctx.state.t('passkey.offer.afterSms.body'),
+      createUrl: '/account/passkeys/new',
+      laterUrl: `/account/passkeys/offer/later?return=${back}`,
+    });
+  });
+  router.get('/account/passkeys/offer/later', async (ctx) => {
+    const current = await visit(ctx, app, { stepUp: true });
+    if (!current) return;
+    passkeyDevice.later(ctx, app.hmac, current.member._id);
+    ctx.status = 303;
+    ctx.redirect(accountReturnPath(ctx.query.return));
+  });
+
   // The ceremony's JSON endpoints (CSRF in a header; errors as JSON).
   const ceremony = (handler: (ctx: Context, current: AccountVisit) => Promise<void>) => async (ctx: Context) => {
     ctx.state.api = true;
@@ -122,6 +143,7 @@ export function registerPasskeyRoutes(router: Router, app: AppContext, forms: Mi
           400,
           ctx.state.t(result.reason === 'duplicate' ? 'passkey.register.exists' : 'passkey.register.failed'),
         );
+      passkeyDevice.remember(ctx, app.hmac, current.member._id);
       await app.consoles.sessions.update(current.session._id, { flash: 'passkeys.added' });
       jsonOk(ctx, { redirect: '/account/passkeys', signals: result.signals });
     }),

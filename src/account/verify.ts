@@ -2,7 +2,9 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { type CodeFlow, codeFlow, memberDestination } from '../code-flow/flow.js';
 import type { AppContext } from '../context.js';
+import { passkeyDevice } from '../http/passkey-device.js';
 import type { MessageKey } from '../i18n/index.js';
+import { alternativeFor } from '../otp/destination.js';
 import type { OtpChannel, OtpPurpose } from '../otp/model.js';
 import { type AccountVisit, accountReturnPath, visit } from './guard.js';
 
@@ -21,6 +23,8 @@ export interface AccountCode {
   stepUp: boolean;
   /** Where a new code goes, or the message that says why none can be sent. */
   destination(current: AccountVisit): { channel: OtpChannel; destination: string } | { problem: MessageKey };
+  /** The member's other channel, offered instead (the step-up only). */
+  alternative?(current: AccountVisit): { channel: OtpChannel; destination: string } | undefined;
   /** After a correct code. */
   verified(ctx: Context, current: AccountVisit, code: { channel: OtpChannel; destination: string }): Promise<void>;
 }
@@ -33,6 +37,7 @@ export function accountCodeFlow(ctx: Context, app: AppContext, current: AccountV
     purpose: code.purpose,
     binding: current.session._id,
     destination: code.destination(current),
+    alternative: code.alternative?.(current),
     page: {
       heading: ctx.state.t(code.heading),
       intro: ctx.state.t(code.intro),
@@ -73,10 +78,15 @@ export function registerVerifyRoutes(router: Router, app: AppContext, forms: Mid
     intro: 'account.verify.intro',
     stepUp: false,
     destination: (current) => memberDestination(current.member, 'account', app.config),
-    async verified(ctx, current) {
+    // A member whose phone is lost gets the code by e-mail, then replaces the number (seed 003).
+    alternative: (current) => alternativeFor(current.member, 'account', app.config),
+    async verified(ctx, current, code) {
       await app.consoles.sessions.update(current.session._id, { stepUpAt: app.clock.now() });
+      const back = accountReturnPath(ctx.query.return);
+      // A code by SMS: offer a passkey on this browser (that SMS is the check the seed asks for).
+      const offer = code.channel === 'sms' && passkeyDevice.wanted(ctx, app.hmac, current.member._id);
       ctx.status = 303;
-      ctx.redirect(accountReturnPath(ctx.query.return));
+      ctx.redirect(offer ? `/account/passkeys/offer?return=${encodeURIComponent(back)}` : back);
     },
   });
 }

@@ -36,6 +36,7 @@ export interface MemberView {
     transports: string[];
     created_at: string;
     last_used_at: string | null;
+    last_used_from: { ip?: string | undefined; browser?: string | undefined } | null;
   }>;
 }
 
@@ -63,6 +64,7 @@ function view(member: Member, passkeys: Passkey[]): MemberView {
       transports: p.transports,
       created_at: p.createdAt.toISOString(),
       last_used_at: p.lastUsedAt ? p.lastUsedAt.toISOString() : null,
+      last_used_from: p.lastUsedFrom ?? null,
     })),
   };
 }

@@ -25,6 +25,8 @@ export interface CodeFlowSpec {
     CodePageOptions,
     'heading' | 'intro' | 'csrf' | 'sendAction' | 'verifyAction' | 'cancel' | 'backLink' | 'skip'
   >;
+  /** The member's other channel (step-ups only), which the member may choose instead. */
+  alternative?: { channel: OtpChannel; destination: string } | undefined;
   /** Where the browser goes once a code was sent (post, redirect, get). */
   afterSend: string;
 }
@@ -53,7 +55,7 @@ export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): Cod
   const { member, purpose, binding } = spec;
   const flow: CodeFlow = {
     async show(view = {}) {
-      const common = { ...spec.page, error: view.error, status: view.status };
+      const common = { ...spec.page, alternative: spec.alternative, error: view.error, status: view.status };
       const live = await app.otp.status(member._id, purpose, binding);
       if (live) return renderCodePage(ctx, app.config, { ...common, code: live });
       const target = spec.destination;
@@ -74,7 +76,9 @@ export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): Cod
     },
 
     async send() {
-      const target = spec.destination;
+      // "Send it by e-mail instead": the member's other channel, when the form asks for it.
+      const asked = (ctx.request.body as { channel?: unknown } | undefined)?.channel;
+      const target = spec.alternative && asked === spec.alternative.channel ? spec.alternative : spec.destination;
       if ('problem' in target) {
         await flow.show();
         return false;

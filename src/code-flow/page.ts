@@ -24,6 +24,8 @@ export interface CodePageOptions {
   preview?: { channel: OtpChannel; destination: string } | undefined;
   /** No code can be sent (no usable destination): only the error and the way out are shown. */
   blocked?: boolean | undefined;
+  /** The member's other channel, offered as "send it by e-mail (SMS) instead". */
+  alternative?: { channel: OtpChannel; destination: string } | undefined;
 }
 
 function mailDomain(from: string): string {
@@ -52,6 +54,10 @@ export async function renderCodePage(ctx: Context, config: Config, options: Code
       cancel: options.cancel,
       backLink: options.backLink,
       skip: options.skip,
+      alternative: options.alternative && {
+        channel: options.alternative.channel,
+        maskedDestination: maskDestination(options.alternative.channel, options.alternative.destination),
+      },
       error: options.error,
     },
     options.status,

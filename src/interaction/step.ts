@@ -8,6 +8,7 @@ import { csrfToken } from '../http/csrf.js';
 import type { Member } from '../members/model.js';
 import { minAcrOf } from '../oidc/client-metadata.js';
 import { ACR_CHECK } from '../oidc/policy.js';
+import { alternativeFor } from '../otp/destination.js';
 import type { OtpPurpose } from '../otp/model.js';
 import { clientName } from './details.js';
 
@@ -29,7 +30,7 @@ export type StepName =
   | 'unavailable';
 
 /** Why an optional step follows a login before the member returns to the app, and its page. */
-export const OFFER_PAGES = { passkey: '/passkey/offer' } as const;
+export const OFFER_PAGES = { passkey: '/passkey/offer', 'passkey-sms': '/passkey/offer' } as const;
 export type LoginOffer = keyof typeof OFFER_PAGES;
 
 /** A login this interaction has produced and saved, waiting for an optional step (an offer). */
@@ -218,6 +219,7 @@ export async function interactionCodeFlow(
     purpose: flow.purpose,
     binding: uid,
     destination: memberDestination(member, flow.purpose, app.config),
+    alternative: flow.purpose === 'step-up' ? alternativeFor(member, 'step-up', app.config) : undefined,
     page: {
       heading: flow.heading,
       intro: flow.intro,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Config } from '../config.js';
 import type { Member } from '../members/model.js';
-import { destinationFor } from './destination.js';
+import { alternativeFor, destinationFor } from './destination.js';
 
 /** Where a member's code goes (seed 003 and 000), as a decision table. */
 const config = { smsCountries: ['JP'] } as Config;
@@ -61,5 +61,20 @@ describe('the destination of a one-time password', () => {
     ],
   ])('%s', (_name, fields, purpose, expected) => {
     expect(destinationFor(member(fields), purpose, config)).toEqual(expected);
+  });
+});
+
+describe('the other channel a member may choose for a step-up', () => {
+  it.each<[string, Partial<Member>, object | undefined]>([
+    [
+      'e-mail when the code would go by SMS (a lost phone)',
+      { notificationChannel: 'sms' },
+      { channel: 'email', destination: EMAIL },
+    ],
+    ['SMS when it would go by e-mail', {}, { channel: 'sms', destination: PHONE }],
+    ['none without a verified e-mail address', { notificationChannel: 'sms', emailVerified: false }, undefined],
+    ['none outside the SMS countries', { countryOfResidence: 'US' }, undefined],
+  ])('%s', (_name, fields, expected) => {
+    expect(alternativeFor(member(fields), 'step-up', config)).toEqual(expected);
   });
 });

@@ -31,3 +31,19 @@ export function destinationFor(
   if (sms) return { ok: true, channel: 'sms', destination: member.phone! };
   return { ok: false, problem: 'noDestination' };
 }
+
+/**
+ * The member's other usable channel for a step-up, if any: a member whose phone is lost (or who
+ * gets no e-mail) can have the code sent the other way. Registering a passkey stays SMS only.
+ */
+export function alternativeFor(
+  member: Member,
+  purpose: Extract<OtpPurpose, 'step-up' | 'account'>,
+  config: Config,
+): { channel: OtpChannel; destination: string } | undefined {
+  const primary = destinationFor(member, purpose, config);
+  if (!primary.ok) return undefined;
+  if (primary.channel === 'sms')
+    return member.email && member.emailVerified ? { channel: 'email', destination: member.email } : undefined;
+  return canReceiveSms(member, config) ? { channel: 'sms', destination: member.phone! } : undefined;
+}

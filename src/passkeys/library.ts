@@ -12,10 +12,12 @@ import {
   verifyRegistrationResponse,
 } from '@simplewebauthn/server';
 import type { AuditLibrary } from '../audit/library.js';
+import { currentRequestOrigin } from '../audit/request-context.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { isDuplicateKey } from '../db/errors.js';
 import type { Member } from '../members/model.js';
+import { describeUserAgent } from '../user-agent.js';
 import { authenticatorName } from './authenticators.js';
 import type { ChallengeModel, Passkey, PasskeyModel, PasskeyRealm } from './model.js';
 
@@ -333,6 +335,7 @@ export function createPasskeyLibrary(deps: {
       if (!verification.verified || !verification.authenticationInfo.userVerified)
         return refuse('notVerified', owner.id);
       const info = verification.authenticationInfo;
+      const origin = currentRequestOrigin();
       // Conditional update: two racing uses of one assertion cannot both move the counter.
       const updated = await passkeys.updateOne(
         { _id: passkey._id, counter: passkey.counter },
@@ -340,6 +343,7 @@ export function createPasskeyLibrary(deps: {
           $set: {
             counter: info.newCounter,
             lastUsedAt: clock.now(),
+            lastUsedFrom: { ip: origin?.ip, browser: describeUserAgent(origin?.userAgent) },
             backedUp: info.credentialBackedUp,
             deviceType: info.credentialDeviceType,
           },

@@ -18,6 +18,8 @@ export interface Passkey {
   name: string;
   createdAt: Date;
   lastUsedAt?: Date | undefined;
+  /** Where it was last used (the IP address and the browser), so a member can tell a lost device. */
+  lastUsedFrom?: { ip?: string | undefined; browser?: string | undefined } | undefined;
 }
 
 const passkeySchema = new Schema<Passkey>(
@@ -33,6 +35,7 @@ const passkeySchema = new Schema<Passkey>(
     name: { type: String, required: true, maxlength: 64 },
     createdAt: { type: Date, required: true },
     lastUsedAt: Date,
+    lastUsedFrom: { ip: String, browser: String },
   },
   { collection: 'passkeys', versionKey: false },
 );

@@ -10,6 +10,7 @@ export type HmacPurpose =
   | 'rate-limit'
   | 'otp'
   | 'recovery-link'
+  | 'device'
   | 'client-secret'
   | 'internal-client'
   | 'admin-enrolment';

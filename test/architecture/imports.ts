@@ -27,6 +27,7 @@ export const LAYERS: ReadonlyArray<{ name: string; members: readonly string[] }>
       'paths.ts',
       'errors.ts',
       'text.ts',
+      'user-agent.ts',
       'i18n',
       'security',
       'db',

@@ -4,6 +4,7 @@ import { exportJWK, generateKeyPair } from 'jose';
 import request from 'supertest';
 import { registerAdminApi } from '../../src/admin/api/routes.js';
 import { adminApiResource } from '../../src/oidc/provider.js';
+import { serviceToken } from '../support/admin-api.js';
 import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
@@ -21,19 +22,6 @@ let viewerToken = '';
 let memberRp: RelyingParty;
 const member = { id: '', number: '', password: 'admin api member password', email: 'admin.api@example.jp' };
 const CALLBACK = 'https://rp.example.com/cb';
-
-async function serviceToken(role: 'viewer' | 'editor', scope: string): Promise<string> {
-  const created = await app.context.clients.create({ name: `${role} service`, kind: 'service', adminRole: role });
-  const config = await oidc.discovery(
-    new URL(app.issuer),
-    created.clientId,
-    undefined,
-    oidc.ClientSecretBasic(created.clientSecret!),
-    { execute: [oidc.allowInsecureRequests] },
-  );
-  const tokens = await oidc.clientCredentialsGrant(config, { scope, resource: adminApiResource(app.issuer) });
-  return tokens.access_token;
-}
 
 const api = () => request(app.server);
 const as = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -61,8 +49,8 @@ beforeAll(async () => {
     locale: 'en',
   });
   Object.assign(member, { id: m._id, number: m.membershipNumber });
-  editorToken = await serviceToken('editor', 'admin:read admin:write');
-  viewerToken = await serviceToken('viewer', 'admin:read admin:write');
+  editorToken = await serviceToken(app, 'editor', 'admin:read admin:write');
+  viewerToken = await serviceToken(app, 'viewer', 'admin:read admin:write');
   const rpClient = await app.context.clients.create({
     name: 'Member app',
     kind: 'web',
@@ -108,7 +96,7 @@ describe('who may call the admin API', () => {
   });
 
   it('refuses a token without the admin scope', async () => {
-    const noScope = await serviceToken('editor', 'openid');
+    const noScope = await serviceToken(app, 'editor', 'openid');
     const response = await api().get('/api/admin/clients').set(as(noScope));
     expect(response.status).toBe(403);
     expect(response.body.error).toBe('insufficient_scope');
@@ -128,11 +116,11 @@ describe('who may call the admin API', () => {
   });
 
   it('refuses a revoked token', async () => {
-    const token = await serviceToken('viewer', 'admin:read');
+    const token = await serviceToken(app, 'viewer', 'admin:read');
     await app.connection.collection('oidc_client_credentials').deleteMany({});
     expect((await api().get('/api/admin/clients').set(as(token))).status).toBe(401);
-    editorToken = await serviceToken('editor', 'admin:read admin:write');
-    viewerToken = await serviceToken('viewer', 'admin:read admin:write');
+    editorToken = await serviceToken(app, 'editor', 'admin:read admin:write');
+    viewerToken = await serviceToken(app, 'viewer', 'admin:read admin:write');
   });
 });
 

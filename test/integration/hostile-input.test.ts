@@ -6,10 +6,10 @@ import { createAppContext } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { connectDatabase } from '../../src/db/connection.js';
 import { createLogger } from '../../src/log.js';
-import { adminApiResource } from '../../src/oidc/provider.js';
+import { serviceToken } from '../support/admin-api.js';
 import { startTestApp, type TestApp, testSecrets, uniqueDbName } from '../support/app.js';
 import { Browser } from '../support/browser.js';
-import { authorizationUrl, discoverRp, oidc } from '../support/rp.js';
+import { authorizationUrl, discoverRp } from '../support/rp.js';
 
 /**
  * What careless or hostile clients send, and races between admins: every one gets a clear 4xx
@@ -24,20 +24,7 @@ const NOT_GZIP = Buffer.from('this was never compressed');
 
 beforeAll(async () => {
   app = await startTestApp({ dbName: uniqueDbName('hostile') });
-  const service = await app.context.clients.create({ name: 'Editor service', kind: 'service', adminRole: 'editor' });
-  const config = await oidc.discovery(
-    new URL(app.issuer),
-    service.clientId,
-    undefined,
-    oidc.ClientSecretBasic(service.clientSecret!),
-    { execute: [oidc.allowInsecureRequests] },
-  );
-  editorToken = (
-    await oidc.clientCredentialsGrant(config, {
-      scope: 'admin:read admin:write',
-      resource: adminApiResource(app.issuer),
-    })
-  ).access_token;
+  editorToken = await serviceToken(app, 'editor');
   webClient = await app.context.clients.create({
     name: 'Web',
     kind: 'web',

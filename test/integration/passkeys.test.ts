@@ -280,7 +280,10 @@ describe('signing in with a passkey', () => {
     const claims = (await finish(flow, result.data.redirect, flow.pending)).claims()!;
     expect(claims.acr).toBe(ACR.passkey);
     expect(claims.amr).toEqual(['hwk', 'user', 'mfa']);
-    expect((await passkeysCollection().findOne({ _id: hanaKey.id as never }))!.lastUsedAt).toBeInstanceOf(Date);
+    const used = (await passkeysCollection().findOne({ _id: hanaKey.id as never }))!;
+    expect(used.lastUsedAt).toBeInstanceOf(Date);
+    // Where it was used, so a member can tell a lost device in the list.
+    expect(used.lastUsedFrom).toMatchObject({ ip: expect.stringMatching(/127\.0\.0\.1|::1/) });
     expect(
       await app.connection
         .collection('audit_events')
@@ -510,6 +513,10 @@ describe('managing passkeys', () => {
     });
     expect(textOf(renamed, '[role=status]')).toBe('The passkey has been renamed.');
     expect(textOf(renamed, 'li.passkey .passkey-name')).toBe('My laptop');
+    // The list says when and from where each passkey was last used (a lost device stands out).
+    expect(textOf(renamed, `li.passkey[data-credential-id="${hanaKey.id}"] .muted`)).toMatch(
+      /Last used: .+ · from (127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)/,
+    );
 
     const bad = await browser.submit(renamed, `form[action="/account/passkeys/${hanaKey.id}/rename"]`, { name: ' ' });
     expect(bad.status).toBe(400);

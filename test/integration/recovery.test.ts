@@ -2,10 +2,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import request from 'supertest';
 import { ACR } from '../../src/assurance/acr.js';
 import { ManualClock } from '../../src/clock.js';
-import { adminApiResource } from '../../src/oidc/provider.js';
+import { serviceToken } from '../support/admin-api.js';
 import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, type Page, textOf } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
+import { eventually } from '../support/eventually.js';
 import { authorizationUrl, discoverRp, exchangeCode, oidc, type RelyingParty } from '../support/rp.js';
 import { codeIn } from '../support/vonage.js';
 
@@ -71,15 +72,6 @@ afterAll(async () => {
 beforeEach(async () => {
   await app.connection.collection('rate_limits').deleteMany({});
 });
-
-/** Waits for something sent in the background (codes are sent after the page answered). */
-async function eventually<T>(probe: () => T | undefined, ms = 5000): Promise<T> {
-  for (const start = Date.now(); Date.now() - start < ms; await new Promise((r) => setTimeout(r, 25))) {
-    const value = probe();
-    if (value !== undefined) return value;
-  }
-  throw new Error('nothing arrived');
-}
 
 async function loginPage(params: Record<string, string> = {}, browser = new Browser()) {
   browser.headers['accept-language'] = 'en';
@@ -277,25 +269,8 @@ describe('forgot your password', () => {
 });
 
 describe('the service centre’s recovery link', () => {
-  async function editorToken(): Promise<string> {
-    const service = await app.context.clients.create({ name: 'Centre', kind: 'service', adminRole: 'editor' });
-    const config = await oidc.discovery(
-      new URL(app.issuer),
-      service.clientId,
-      undefined,
-      oidc.ClientSecretBasic(service.clientSecret!),
-      { execute: [oidc.allowInsecureRequests] },
-    );
-    return (
-      await oidc.clientCredentialsGrant(config, {
-        scope: 'admin:read admin:write',
-        resource: adminApiResource(app.issuer),
-      })
-    ).access_token;
-  }
-
   it('goes to the verified address, sets a password once, ends every session, and is audited with the admin', async () => {
-    const token = await editorToken();
+    const token = await serviceToken(app, 'editor');
     const sent = await request(app.server)
       .post(`/api/admin/members/${ken.id}/recovery-link`)
       .set('Authorization', `Bearer ${token}`);
@@ -333,7 +308,7 @@ describe('the service centre’s recovery link', () => {
   });
 
   it('lasts 24 hours, and needs a verified address', async () => {
-    const token = await editorToken();
+    const token = await serviceToken(app, 'editor');
     await request(app.server)
       .post(`/api/admin/members/${hanako.id}/recovery-link`)
       .set('Authorization', `Bearer ${token}`);
@@ -341,7 +316,7 @@ describe('the service centre’s recovery link', () => {
     clock.advanceSeconds(24 * 3600 + 1);
     expect((await new Browser().go(link)).status).toBe(404);
 
-    const fresh = await editorToken();
+    const fresh = await serviceToken(app, 'editor');
     await app.connection
       .collection('members')
       .updateOne({ _id: hanako.id as never }, { $set: { emailVerified: false } });
@@ -353,5 +328,41 @@ describe('the service centre’s recovery link', () => {
     await app.connection
       .collection('members')
       .updateOne({ _id: hanako.id as never }, { $set: { emailVerified: true } });
+  });
+});
+
+describe('a lost phone', () => {
+  it('is replaced after a password sign-in with the code sent by e-mail instead of SMS', async () => {
+    const browser = new Browser();
+    browser.headers['accept-language'] = 'en';
+    const login = await browser.go(`${app.baseUrl}/account/phone`);
+    const verify = await browser.submit(login, 'form[action$="/login"]', {
+      membershipNumber: ken.number,
+      password: 'ken chose a new passphrase',
+    });
+    expect(new URL(verify.url).pathname).toBe('/account/verify');
+    // Ken's notification destination is SMS, and that phone is gone: the page offers e-mail too.
+    expect(textOf(verify, '.card')).toContain('We will send a one-time password by SMS to ***-****-6666.');
+    const byMail = verify.html.querySelector('form.alternative')!;
+    expect(byMail.querySelector('input[name=channel]')!.getAttribute('value')).toBe('email');
+    expect(textOf(verify, 'form.alternative')).toContain('by e-mail to k***@example.jp');
+    const sms = delivery.vonage.sent.length;
+    const mail = nextMail(ken.email);
+    const entry = await browser.submit(verify, 'form.alternative');
+    expect(textOf(entry, '[role=status]')).toContain('We have sent a one-time password by e-mail to k***@example.jp.');
+    const phonePage = await browser.submit(entry, 'form[action^="/account/verify/check"]', {
+      code: codeIn((await mail()).text),
+    });
+    expect(new URL(phonePage.url).pathname).toBe('/account/phone');
+    expect(delivery.vonage.sent.length).toBe(sms);
+
+    // The seed's four steps for the new number.
+    clock.advanceSeconds(61);
+    const confirm = await browser.submit(phonePage, 'form[action="/account/phone"]', { phone: '090-7777-8888' });
+    const code = codeIn((await eventually(() => delivery.vonage.lastTo('+819077778888'))).text);
+    const notification = await browser.submit(confirm, 'form[action^="/account/phone/confirm/check"]', { code });
+    expect(new URL(notification.url).pathname).toBe('/account/notification');
+    const stored = await app.connection.collection('members').findOne({ _id: ken.id as never });
+    expect(stored).toMatchObject({ phone: '+819077778888', phoneVerified: true });
   });
 });

@@ -118,6 +118,12 @@ async function enter(browser: Browser, page: Page, code: string) {
 const mailCode = (address: string) => codeIn(delivery.smtp.lastTo(address)?.text);
 const smsCode = (phone: string) => codeIn(delivery.vonage.lastTo(phone)?.text);
 
+/** "Not now, continue" on the passkey offer that follows an SMS code. */
+async function notNow(browser: Browser, offer: Page) {
+  const link = offer.html.querySelector('a.button.secondary')!.getAttribute('href')!;
+  return browser.go(new URL(link, offer.url).href, { stopAt: isCallback });
+}
+
 async function finish(page: Page, pending: PendingLogin) {
   expect(isCallback(page.url)).toBe(true);
   return exchangeCode(rp, page.url, pending);
@@ -165,9 +171,22 @@ describe('the OTP level for relying apps', () => {
     expect(sms.text).toContain(`@${new URL(app.issuer).host} #${code}`); // origin-bound code line
     expect(textOf(entry, 'details.help')).toContain('sent by SMS from “03-5460-0124”');
 
-    const claims = (await finish(await enter(browser, entry, code), pending)).claims()!;
+    // A member with no passkey on this browser is offered one (that SMS code counts as its check).
+    const offer = await enter(browser, entry, code);
+    expect(textOf(offer, 'h1')).toBe('Create a passkey on this device?');
+    expect(offer.html.querySelector('a.button:not(.secondary)')!.getAttribute('href')).toMatch(
+      /\/passkey\/offer\/register$/,
+    );
+    const later = await notNow(browser, offer);
+    const claims = (await finish(later, pending)).claims()!;
     expect(claims.acr).toBe(ACR.otp);
     expect(claims.amr).toEqual(['pwd', 'otp', 'sms', 'mfa']);
+
+    // "Not now" is remembered on this browser: the next SMS sign-in goes straight to the app.
+    clock.advanceSeconds(61); // past the resend cooldown
+    const again = await passwordStep(people.sms.number, { acr_values: ACR.otp, prompt: 'login' }, browser);
+    const next = await enter(browser, await send(browser, again.page), smsCode(people.sms.phone));
+    expect(isCallback(next.url)).toBe(true);
   });
 
   it('uses e-mail for a member who chose SMS but lives outside Japan', async () => {
@@ -301,9 +320,8 @@ describe('the OTP level for relying apps', () => {
 
     const entry = await browser.submit(failed, 'form[action$="/otp/send"]');
     expect(entry.status).toBe(200);
-    expect((await finish(await enter(browser, entry, smsCode(people.sms.phone)), pending)).claims()!.amr).toContain(
-      'sms',
-    );
+    const offer = await enter(browser, entry, smsCode(people.sms.phone));
+    expect((await finish(await notNow(browser, offer), pending)).claims()!.amr).toContain('sms');
   });
 
   it('explains a malformed code and accepts full-width digits', async () => {

@@ -167,6 +167,10 @@ export function openApiDocument(issuer: string) {
                   transports: { type: 'array', items: { type: 'string' } },
                   created_at: { type: 'string', format: 'date-time' },
                   last_used_at: { type: ['string', 'null'], format: 'date-time' },
+                  last_used_from: {
+                    type: ['object', 'null'],
+                    properties: { ip: { type: 'string' }, browser: { type: 'string' } },
+                  },
                 },
               },
             },

@@ -256,37 +256,23 @@ export function registerAdminApi(router: Router, app: AppContext): void {
     }),
   );
 
-  for (const [path, locked] of [
-    ['lock', true],
-    ['unlock', false],
-  ] as const) {
+  // What staff do to one member: POST /api/admin/members/:id/<action>, answered with the result.
+  const memberActions: Record<string, (id: string, actor: string) => Promise<object | null>> = {
+    lock: (id, actor) => actions.setLocked(id, true, actor),
+    unlock: (id, actor) => actions.setLocked(id, false, actor),
+    'sessions/revoke': (id, actor) => actions.endAllSessions(id, actor),
+    'recovery-link': (id, actor) => actions.sendRecoveryLink(id, actor),
+  };
+  for (const [path, act] of Object.entries(memberActions)) {
     router.post(
       `/api/admin/members/:id/${path}`,
       api('admin:write', async (ctx, principal) => {
-        const member = await actions.setLocked(String(ctx.params.id), locked, principal.actor);
-        if (!member) return notFound(ctx, 'member');
-        ctx.body = member;
+        const result = await act(String(ctx.params.id), principal.actor);
+        if (!result) return notFound(ctx, 'member');
+        ctx.body = result;
       }),
     );
   }
-
-  router.post(
-    '/api/admin/members/:id/sessions/revoke',
-    api('admin:write', async (ctx, principal) => {
-      const result = await actions.endAllSessions(String(ctx.params.id), principal.actor);
-      if (!result) return notFound(ctx, 'member');
-      ctx.body = result;
-    }),
-  );
-
-  router.post(
-    '/api/admin/members/:id/recovery-link',
-    api('admin:write', async (ctx, principal) => {
-      const result = await actions.sendRecoveryLink(String(ctx.params.id), principal.actor);
-      if (!result) return notFound(ctx, 'member');
-      ctx.body = result;
-    }),
-  );
 
   router.delete(
     '/api/admin/members/:id/passkeys/:credentialId',

@@ -243,6 +243,7 @@ export const en = {
   'passkeys.created': 'Created: {date}',
   'passkeys.lastUsed': 'Last used: {date}',
   'passkeys.neverUsed': 'Not used yet',
+  'passkeys.lastUsedFrom': 'from {place}',
   'passkeys.synced': 'Synced across your devices',
   'passkeys.deviceBound': 'Kept on one device only',
   'passkeys.name': 'Name',

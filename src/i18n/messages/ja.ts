@@ -241,6 +241,7 @@ export const ja: Record<MessageKey, string> = {
   'passkeys.created': '作成日: {date}',
   'passkeys.lastUsed': '最終利用: {date}',
   'passkeys.neverUsed': '未使用',
+  'passkeys.lastUsedFrom': '利用場所: {place}',
   'passkeys.synced': '複数の端末で同期',
   'passkeys.deviceBound': '1台の端末のみ',
   'passkeys.name': '名前',

@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { ACR } from '../../assurance/acr.js';
 import type { AppContext } from '../../context.js';
+import { passkeyDevice } from '../../http/passkey-device.js';
 import {
   activeMember,
   amrWithCode,
@@ -15,7 +16,9 @@ import {
 /**
  * Step: a one-time password on top of the member's login, when a relying app asked for the OTP
  * level (acr_values, or its minimum level) and the session does not have it. The code goes to
- * the member's notification destination and is bound to this interaction.
+ * the member's notification destination (or, if the member asks, their other channel) and is
+ * bound to this interaction. After a code by SMS, a member with no passkey on this browser is
+ * offered one (steps/passkey-offer.ts).
  */
 function flow(ctx: Context, app: AppContext, state: SignInState) {
   const t = ctx.state.t;
@@ -50,10 +53,11 @@ export const otpStep: Step = {
         );
         if (!verified) return;
         const member = await activeMember(state);
-        seeOther(
-          ctx,
-          await finishLogin(ctx, app, state, { accountId: member._id, amr: amrWithCode(state.amr, verified.channel) }),
-        );
+        // The SMS code just entered is also the check the seed asks before a passkey is made.
+        const offer =
+          verified.channel === 'sms' && passkeyDevice.wanted(ctx, app.hmac, member._id) ? 'passkey-sms' : undefined;
+        const amr = amrWithCode(state.amr, verified.channel);
+        seeOther(ctx, await finishLogin(ctx, app, state, { accountId: member._id, amr, offer }));
       },
     },
   ],

@@ -1,14 +1,17 @@
 import type { Context } from 'koa';
 import type { AppContext } from '../../context.js';
 import { defaultPasskeyName, jsonError, jsonOk, parseRegistration } from '../../http/passkey-ceremony.js';
+import { passkeyDevice } from '../../http/passkey-device.js';
 import { renderPage } from '../../http/render.js';
 import { memberAsOwner } from '../../passkeys/library.js';
 import { activeMember, interactionCodeFlow, pageBasics, type SignInState, type Step, seeOther } from '../step.js';
 
 /**
- * Optional step after a login that produced an offer (a passkey from another device): create a
- * passkey on this device, after the SMS code the seed requires before every registration, or
- * continue to the app. The login itself is already saved in the interaction.
+ * Optional step after a login that produced an offer: create a passkey on this device, or
+ * continue to the app ("Not now" is remembered for 30 days, http/passkey-device.ts). After a
+ * passkey from another device (the 2D barcode) the SMS code the seed requires before every
+ * registration comes first; after a sign-in whose one-time password came by SMS, that code
+ * already is it, and no second SMS is sent. The login itself is already saved in the interaction.
  */
 const base = (state: SignInState) => `/interaction/${state.interaction.uid}/passkey`;
 
@@ -33,9 +36,11 @@ async function smsIsFresh(app: AppContext, state: SignInState): Promise<boolean>
 
 async function show(ctx: Context, _app: AppContext, state: SignInState): Promise<void> {
   await activeMember(state);
+  const t = ctx.state.t;
   await renderPage(ctx, 'interaction/passkey-offer', {
-    uid: state.interaction.uid,
-    continueUrl: state.interaction.returnTo,
+    body: t(state.pending?.offer === 'passkey-sms' ? 'passkey.offer.afterSms.body' : 'passkey.offer.body'),
+    createUrl: `${base(state)}/offer/register`,
+    laterUrl: `${base(state)}/offer/later`,
   });
 }
 
@@ -68,6 +73,7 @@ async function registerVerify(ctx: Context, app: AppContext, state: SignInState)
     response: parseRegistration(ctx),
     defaultName: defaultPasskeyName(ctx, app.clock),
   });
+  if (result.ok) passkeyDevice.remember(ctx, app.hmac, owner.id);
   if (!result.ok)
     return jsonError(
       ctx,
@@ -79,10 +85,19 @@ async function registerVerify(ctx: Context, app: AppContext, state: SignInState)
 
 export const passkeyOfferStep: Step = {
   name: 'passkey-offer',
-  when: (state) => state.prompt === 'login' && state.pending?.offer === 'passkey',
+  when: (state) =>
+    state.prompt === 'login' && (state.pending?.offer === 'passkey' || state.pending?.offer === 'passkey-sms'),
   show,
   routes: [
     { method: 'get', path: '/passkey/offer', handler: show },
+    {
+      method: 'get',
+      path: '/passkey/offer/later',
+      async handler(ctx, app, state) {
+        passkeyDevice.later(ctx, app.hmac, (await activeMember(state))._id);
+        seeOther(ctx, state.interaction.returnTo);
+      },
+    },
     {
       method: 'get',
       path: '/passkey/offer/sms',

@@ -3,6 +3,7 @@ import { ACR } from '../../assurance/acr.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
 import { jsonError, jsonOk, parseAuthentication } from '../../http/passkey-ceremony.js';
+import { passkeyDevice } from '../../http/passkey-device.js';
 import { renderPage } from '../../http/render.js';
 import { parseMembershipNumber } from '../../members/library.js';
 import { finishLogin, firstLevel, pageBasics, type SignInState, type Step } from '../step.js';
@@ -69,6 +70,7 @@ async function verify(ctx: Context, app: AppContext, state: SignInState): Promis
         : {};
     return jsonError(ctx, 400, ctx.state.t('passkey.error.failed'), signal);
   }
+  if (!result.crossDevice) passkeyDevice.remember(ctx, app.hmac, result.owner.id);
   // A passkey from another device (e.g. a phone through the 2D barcode): offer one on this device.
   const redirect = await finishLogin(ctx, app, state, {
     accountId: result.owner.id,
