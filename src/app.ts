@@ -19,6 +19,7 @@ import { consoleRelyingParties } from './console/clients.js';
 import { createConsoleSessionModel, createConsoleSessions } from './console/sessions.js';
 import type { AppContext } from './context.js';
 import { isDatabaseReachable } from './db/connection.js';
+import { withRequestCache } from './db/request-cache.js';
 import { registerOutboxRoutes } from './dev/outbox-routes.js';
 import { errorHandler } from './http/error-handler.js';
 import * as providerPages from './http/provider-pages.js';
@@ -33,6 +34,7 @@ import { createMemberModel, type Member } from './members/model.js';
 import { createMessenger } from './messaging/messenger.js';
 import { createNotices } from './notices/library.js';
 import { ensureOidcIndexes } from './oidc/adapter.js';
+import { createClientCache } from './oidc/client-cache.js';
 import { createClientStore } from './oidc/client-store.js';
 import { watchProvider } from './oidc/events.js';
 import { protocolEndpoints } from './oidc/protocol.js';
@@ -111,6 +113,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     clock,
     audit,
   });
+  const clientCache = createClientCache(connection);
   const provider = createProvider({
     config,
     secrets,
@@ -120,11 +123,12 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     members,
     admins,
     hmac,
+    clientCache,
     pages: providerPages,
   });
   const providerRecords = createProviderRecords(connection);
   const clients = createClientsLibrary({
-    store: createClientStore({ connection, provider, hmac }),
+    store: createClientStore({ connection, provider, hmac, cache: clientCache }),
     revokeAll: providerRecords.revokeClient,
     hmac,
     config,
@@ -193,6 +197,7 @@ export function createApp(context: AppContext): Koa {
   const app = new Koa({ keys: context.secrets.cookieKeys, proxy: config.trustProxy });
   app.silent = true;
 
+  app.use((_ctx, next) => withRequestCache(next));
   app.use(trackRequestOrigin(context.hmac.digest('internal-client', 'console-origin')));
   app.use(securityHeaders({ hsts: config.secureCookies }));
   const staticOptions = { maxage: config.env === 'production' ? 3600_000 : 0, gzip: false, brotli: false };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { duplicateKeyField, isDuplicateKey } from '../db/errors.js';
+import { remembered } from '../db/request-cache.js';
 import { AppError, FieldError } from '../errors.js';
 import { LOCALES, translator } from '../i18n/index.js';
 import type { RateLimiter } from '../limits/library.js';
@@ -140,7 +141,11 @@ export function createMembersLibrary(deps: {
   }
 
   return {
-    findById: (id) => model.findById(id).lean<Member>().exec(),
+    // Read once per request (a sign-in asks for the member several times); writes forget it (model.ts).
+    findById: async (id) => {
+      const member = await remembered(`member:${id}`, () => model.findById(id).lean<Member>().exec());
+      return member && { ...member };
+    },
     findByMembershipNumber: (number) => model.findOne({ membershipNumber: number }).lean<Member>().exec(),
 
     async create(input) {

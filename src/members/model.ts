@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Connection, type HydratedDocument, type Model, Schema } from 'mongoose';
+import { forget } from '../db/request-cache.js';
 import { LOCALES, type Locale } from '../i18n/index.js';
 
 export const NOTIFICATION_CHANNELS = ['email', 'sms'] as const;
@@ -47,6 +48,11 @@ const memberSchema = new Schema<Member>(
   },
   { collection: 'members', timestamps: true, versionKey: false },
 );
+// A write forgets the member read earlier in the same request (db/request-cache.ts).
+for (const operation of ['findOneAndUpdate', 'updateOne', 'updateMany', 'deleteOne'] as const) {
+  memberSchema.post(operation, () => forget('member:'));
+}
+memberSchema.post('save', () => forget('member:'));
 memberSchema.index({ membershipNumber: 1 }, { unique: true });
 memberSchema.index({ email: 1 }, { unique: true, sparse: true });
 memberSchema.index({ phone: 1 }, { unique: true, sparse: true });

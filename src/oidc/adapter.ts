@@ -1,6 +1,8 @@
 import { type Connection, type Model, Schema } from 'mongoose';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.js';
+import { forget, remembered } from '../db/request-cache.js';
+import type { ClientCache } from './client-cache.js';
 
 /**
  * oidc-provider's storage in MongoDB: one collection per provider model (oidc_session,
@@ -70,18 +72,36 @@ export function oidcModel(connection: Connection, name: (typeof OIDC_MODELS)[num
   return modelFor(connection, name);
 }
 
-/** `beforeSave` may rewrite a payload on its way in (e.g. hashing client secrets). */
+/**
+ * `beforeSave` may rewrite a payload on its way in (e.g. hashing client secrets). Reads are
+ * remembered for the request (db/request-cache.ts), clients for longer (client-cache.ts); every
+ * write forgets what it changed. A read gives a copy, so the provider's changes to a model it
+ * has not saved yet never show through a later read.
+ */
 export function createAdapterFactory(
   connection: Connection,
   clock: Clock,
-  beforeSave: (name: string, payload: AdapterPayload) => AdapterPayload = (_name, payload) => payload,
+  options: {
+    beforeSave?: (name: string, payload: AdapterPayload) => AdapterPayload;
+    clients?: ClientCache | undefined;
+  } = {},
 ): (name: string) => Adapter {
+  const beforeSave = options.beforeSave ?? ((_name, payload) => payload);
   return (name: string): Adapter => {
     const model = modelFor(connection, name);
+    const key = (id: string) => `oidc:${name}:${id}`;
     const live = (doc: Stored | null): AdapterPayload | undefined => {
       if (!doc) return undefined;
       if (doc.expiresAt && doc.expiresAt.getTime() <= clock.now().getTime()) return undefined;
-      return doc.payload;
+      // Payloads are JSON (the provider's own); a copy so that nothing shared is ever mutated.
+      return JSON.parse(JSON.stringify(doc.payload)) as AdapterPayload;
+    };
+    const read = (id: string) => () => model.findById(id).lean<Stored>().exec();
+    const cached = name === 'Client' && options.clients;
+    const changed = async (id: string, uid?: unknown) => {
+      forget(key(id));
+      if (typeof uid === 'string') forget(key(`uid:${uid}`));
+      if (cached) await cached.changed();
     };
     return {
       async upsert(id, payload, expiresIn) {
@@ -90,27 +110,34 @@ export function createAdapterFactory(
         await model.updateOne({ _id: id }, expiresIn ? { $set: update } : { $set: update, $unset: { expiresAt: 1 } }, {
           upsert: true,
         });
+        await changed(id, payload.uid);
       },
       async find(id) {
-        const payload = live(await model.findById(id).lean<Stored>());
+        const payload = live(await (cached ? cached.get(id, read(id)) : remembered(key(id), read(id))));
         // A disabled relying app does not exist as far as the protocol is concerned.
         if (name === 'Client' && payload?.disabled === true) return undefined;
         return payload;
       },
       async findByUid(uid) {
-        return live(await model.findOne({ 'payload.uid': uid }).lean<Stored>());
+        return live(
+          await remembered(key(`uid:${uid}`), () => model.findOne({ 'payload.uid': uid }).lean<Stored>().exec()),
+        );
       },
       async findByUserCode(userCode) {
         return live(await model.findOne({ 'payload.userCode': userCode }).lean<Stored>());
       },
       async consume(id) {
         await model.updateOne({ _id: id }, { $set: { 'payload.consumed': Math.floor(clock.now().getTime() / 1000) } });
+        await changed(id);
       },
       async destroy(id) {
         await model.deleteOne({ _id: id });
+        forget(`oidc:${name}:uid:`);
+        await changed(id);
       },
       async revokeByGrantId(grantId) {
         await model.deleteMany({ 'payload.grantId': grantId });
+        forget(`oidc:${name}:`);
       },
     };
   };

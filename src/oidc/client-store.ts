@@ -6,12 +6,18 @@ import { isDuplicateKey } from '../db/errors.js';
 import { FieldError } from '../errors.js';
 import type { Hmac } from '../security/hmac.js';
 import { oidcModel } from './adapter.js';
+import type { ClientCache } from './client-cache.js';
 
 /**
  * The clients module's store, on oidc-provider's own client collection: metadata is validated by
  * the provider exactly as it will be used, and secrets are kept only as keyed hashes.
  */
-export function createClientStore(deps: { connection: Connection; provider: Provider; hmac: Hmac }): ClientStore {
+export function createClientStore(deps: {
+  connection: Connection;
+  provider: Provider;
+  hmac: Hmac;
+  cache: ClientCache;
+}): ClientStore {
   const model = oidcModel(deps.connection, 'Client');
 
   async function validate(metadata: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -42,10 +48,12 @@ export function createClientStore(deps: { connection: Connection; provider: Prov
       const id = String(payload.client_id);
       if (!create) {
         await model.updateOne({ _id: id }, { $set: { payload }, $unset: { expiresAt: 1 } }, { upsert: true });
+        await deps.cache.changed();
         return true;
       }
       try {
         await model.create({ _id: id, payload });
+        await deps.cache.changed();
         return true;
       } catch (error) {
         if (isDuplicateKey(error)) return false;
@@ -54,9 +62,11 @@ export function createClientStore(deps: { connection: Connection; provider: Prov
     },
     async setDisabled(clientId, disabled) {
       await model.updateOne({ _id: clientId }, { $set: { 'payload.disabled': disabled } });
+      await deps.cache.changed();
     },
     async remove(clientId) {
       await model.deleteOne({ _id: clientId });
+      await deps.cache.changed();
     },
   };
 }

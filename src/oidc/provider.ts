@@ -11,6 +11,7 @@ import type { MembersLibrary } from '../members/library.js';
 import type { Hmac } from '../security/hmac.js';
 import { createFindAccount } from './account.js';
 import { createAdapterFactory } from './adapter.js';
+import type { ClientCache } from './client-cache.js';
 import {
   accessTokenTtlOf,
   adminRoleOf,
@@ -31,6 +32,7 @@ export interface ProviderDeps {
   members: MembersLibrary;
   admins: AdminLibrary;
   hmac: Hmac;
+  clientCache: ClientCache;
   /** The provider's own pages (errors it cannot redirect, logout), rendered by the web layer. */
   pages: {
     renderError: NonNullable<Configuration['renderError']>;
@@ -81,9 +83,10 @@ export function createProvider(deps: ProviderDeps): Provider {
   const ttl = config.ttl;
   const configuration: Configuration = {
     // Client secrets are stored as keyed hashes, whoever registers the client.
-    adapter: createAdapterFactory(connection, clock, (name, payload) =>
-      name === 'Client' ? hashClientSecret(payload, hmac) : payload,
-    ),
+    adapter: createAdapterFactory(connection, clock, {
+      beforeSave: (name, payload) => (name === 'Client' ? hashClientSecret(payload, hmac) : payload),
+      clients: deps.clientCache,
+    }),
     findAccount: createFindAccount(members, admins),
     jwks: secrets.jwks as unknown as Configuration['jwks'],
     cookies: {
