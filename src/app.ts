@@ -21,6 +21,7 @@ import type { AppContext } from './context.js';
 import { isDatabaseReachable } from './db/connection.js';
 import { registerOutboxRoutes } from './dev/outbox-routes.js';
 import { errorHandler } from './http/error-handler.js';
+import { providerOutages } from './http/provider-outages.js';
 import * as providerPages from './http/provider-pages.js';
 import { pages } from './http/render.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -215,6 +216,7 @@ export function createApp(context: AppContext): Koa {
   registerAdminConsole(router, context);
   registerOutboxRoutes(router, context);
   app.use(router.routes());
+  app.use(providerOutages(context.provider, logger));
   app.use(context.protocolEndpoints);
   return app;
 }
