@@ -194,6 +194,15 @@ export function createApp(context: AppContext): Koa {
   const app = new Koa({ keys: context.secrets.cookieKeys, proxy: config.trustProxy });
   app.silent = true;
 
+  // While draining (SIGTERM), every answer closes its connection, also for requests that came in
+  // before: no client reuses a kept-alive connection that the server is about to close under it.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      if (context.runtime.draining) ctx.set('Connection', 'close');
+    }
+  });
   app.use(trackRequestOrigin(context.hmac.digest('internal-client', 'console-origin')));
   app.use(securityHeaders({ hsts: config.secureCookies }));
   const staticOptions = { maxage: config.env === 'production' ? 3600_000 : 0, gzip: false, brotli: false };

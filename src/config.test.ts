@@ -96,6 +96,7 @@ describe('configuration', () => {
     ],
     [{ ISSUER: 'http://127.0.0.1:3000' }, /WEBAUTHN_RP_ID must be a domain name/],
     [{ WEBAUTHN_ORIGINS: 'http://localhost:3000/path' }, /WEBAUTHN_ORIGINS has "http:\/\/localhost:3000\/path"/],
+    [{ DRAIN_SECONDS: '-1' }, /^Configuration error: DRAIN_SECONDS /],
   ])('names the bad variable: %j', (env, message) => {
     expect(problem(env)).toMatch(message);
   });

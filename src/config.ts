@@ -55,6 +55,7 @@ const envSchema = z.object({
   RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: positiveInt.optional(),
   RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: positiveInt.optional(),
   AUDIT_RETENTION_DAYS: positiveInt.default(400),
+  DRAIN_SECONDS: z.coerce.number().int().min(0).max(300).optional(),
   WEBAUTHN_RP_ID: z
     .string()
     .regex(
@@ -163,6 +164,8 @@ export interface Config {
     | { transport: 'outbox'; sender: string; senderDisplay: string };
   mail: { transport: 'smtp'; url: string; from: string } | { transport: 'outbox'; from: string };
   auditRetentionDays: number;
+  /** After SIGTERM: how long /readyz answers 503 while requests are still served, before the listener closes. */
+  drainSeconds: number;
   webauthn: {
     rpId: string;
     rpName: string;
@@ -358,6 +361,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sms,
     mail,
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    drainSeconds: env.DRAIN_SECONDS ?? (production ? 5 : 0),
     webauthn,
     outboxFile: env.OUTBOX_FILE
       ? isAbsolute(env.OUTBOX_FILE)
