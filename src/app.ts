@@ -20,6 +20,7 @@ import { createConsoleSessionModel, createConsoleSessions } from './console/sess
 import type { AppContext } from './context.js';
 import { isDatabaseReachable } from './db/connection.js';
 import { registerOutboxRoutes } from './dev/outbox-routes.js';
+import { clientAddress } from './http/client-address.js';
 import { errorHandler } from './http/error-handler.js';
 import { providerOutages } from './http/provider-outages.js';
 import * as providerPages from './http/provider-pages.js';
@@ -191,9 +192,11 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
 export function createApp(context: AppContext): Koa {
   const { config, logger } = context;
   // The provider runs on this app's context (mounted at /), so both must sign cookies alike.
-  const app = new Koa({ keys: context.secrets.cookieKeys, proxy: config.trustProxy });
+  // Koa reads X-Forwarded-Proto/Host only after clientAddress has kept what trusted proxies wrote.
+  const app = new Koa({ keys: context.secrets.cookieKeys, proxy: config.trustProxy.kind !== 'none' });
   app.silent = true;
 
+  app.use(clientAddress(config.trustProxy));
   // While draining (SIGTERM), every answer closes its connection, also for requests that came in
   // before: no client reuses a kept-alive connection that the server is about to close under it.
   app.use(async (ctx, next) => {

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { configDir, projectRoot } from './paths.js';
@@ -39,7 +40,7 @@ const envSchema = z.object({
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
     .optional(),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: z.string().trim().default('false'),
   JWKS: z.string().optional(),
   JWKS_FILE: z.string().optional(),
   COOKIE_KEYS: z.string().optional(),
@@ -126,6 +127,42 @@ const defaultsSchema = z.object({
 });
 export type Defaults = z.infer<typeof defaultsSchema>;
 
+/**
+ * Which proxies in front of us may tell us the client's address and scheme: none, the nearest
+ * `hops` (true = 1: one load balancer), or those whose addresses are in `addresses` (IPs or CIDRs).
+ */
+export type TrustProxy = { kind: 'none' } | { kind: 'hops'; hops: number } | { kind: 'addresses'; addresses: string[] };
+
+const TRUST_PROXY_FORMAT =
+  'must be false, true (one proxy), a number of proxy hops (1-10), or a comma-separated list of proxy addresses or CIDRs (10.0.0.0/8,192.0.2.7)';
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+export function parseTrustProxy(value: string): TrustProxy {
+  const lower = value.toLowerCase();
+  if (['false', 'no', '0', ''].includes(lower)) return { kind: 'none' };
+  if (['true', 'yes'].includes(lower)) return { kind: 'hops', hops: 1 };
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) throw new ConfigError('TRUST_PROXY', TRUST_PROXY_FORMAT);
+    return { kind: 'hops', hops };
+  }
+  const addresses = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = addresses.find((entry) => !isAddressOrCidr(entry));
+  if (bad !== undefined || addresses.length === 0)
+    throw new ConfigError('TRUST_PROXY', `${TRUST_PROXY_FORMAT}${bad ? `; "${bad}" is neither` : ''}`);
+  return { kind: 'addresses', addresses };
+}
+
 export interface Secrets {
   jwks: Jwks;
   cookieKeys: string[];
@@ -138,7 +175,7 @@ export interface Config {
   issuer: string;
   /** Absent outside production: main starts an embedded development database. */
   mongodbUri: string | undefined;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   secureCookies: boolean;
   dataDir: string;
   /** Which embedded development database to start without MONGODB_URI (src/dev/embedded-mongo.ts). */
@@ -287,10 +324,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   if (production && !issuer.startsWith('https://'))
     throw new ConfigError('ISSUER', 'must be an https URL in production');
-  if (issuer.startsWith('https://') && !env.TRUST_PROXY) {
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (issuer.startsWith('https://') && trustProxy.kind === 'none') {
     throw new ConfigError(
       'TRUST_PROXY',
-      'must be true when ISSUER is https: TLS is terminated by the proxy in front of this server',
+      'must name the proxy in front of this server when ISSUER is https (true, a number of hops, or its addresses): TLS is terminated there',
     );
   }
   if (new URL(issuer).search || new URL(issuer).hash)
@@ -339,7 +377,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     port: env.PORT,
     issuer,
     mongodbUri: env.MONGODB_URI,
-    trustProxy: env.TRUST_PROXY,
+    trustProxy,
     secureCookies: issuer.startsWith('https://'),
     dataDir,
     embeddedMongo: env.EMBEDDED_MONGO,
