@@ -117,6 +117,11 @@ describe('configuration', () => {
     [{ ISSUER: 'http://127.0.0.1:3000' }, /WEBAUTHN_RP_ID must be a domain name/],
     [{ WEBAUTHN_ORIGINS: 'http://localhost:3000/path' }, /WEBAUTHN_ORIGINS has "http:\/\/localhost:3000\/path"/],
     [{ DRAIN_SECONDS: '-1' }, /^Configuration error: DRAIN_SECONDS /],
+    [{ RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: '0' }, /^Configuration error: RATE_LIMIT_LOGIN_PER_IP_PER_HOUR /],
+    [
+      { RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: 'lots' },
+      /^Configuration error: RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR /,
+    ],
   ])('names the bad variable: %j', (env, message) => {
     expect(problem(env)).toMatch(message);
   });

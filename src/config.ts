@@ -55,6 +55,8 @@ const envSchema = z.object({
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8, 'must be at least 8 (NIST SP 800-63B)').max(64).default(8),
   RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: positiveInt.optional(),
   RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: positiveInt.optional(),
+  RATE_LIMIT_OTP_SEND_PER_IP_PER_HOUR: positiveInt.optional(),
+  RATE_LIMIT_OTP_VERIFY_PER_IP_PER_HOUR: positiveInt.optional(),
   AUDIT_RETENTION_DAYS: positiveInt.default(400),
   DRAIN_SECONDS: z.coerce.number().int().min(0).max(300).optional(),
   WEBAUTHN_RP_ID: z
@@ -109,7 +111,7 @@ const defaultsSchema = z.object({
     perIpPerHour: positiveInt,
     verifyPerIpPerHour: positiveInt,
   }),
-  passkey: z.object({ optionsPerIpPerHour: positiveInt }),
+  passkey: z.object({ optionsPerIpPerHour: positiveInt, optionsPerInteraction: positiveInt }),
   ttl: z.object({
     interactionSeconds: positiveInt,
     sessionSeconds: positiveInt,
@@ -392,8 +394,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     passwordMinLength: env.PASSWORD_MIN_LENGTH,
     ttl: defaults.ttl,
-    otp: { ...defaults.otp, ttlMinutes: env.OTP_TTL_MINUTES, stepUpMinutes: env.STEP_UP_MINUTES },
+    otp: {
+      ...defaults.otp,
+      perIpPerHour: env.RATE_LIMIT_OTP_SEND_PER_IP_PER_HOUR ?? defaults.otp.perIpPerHour,
+      verifyPerIpPerHour: env.RATE_LIMIT_OTP_VERIFY_PER_IP_PER_HOUR ?? defaults.otp.verifyPerIpPerHour,
+      ttlMinutes: env.OTP_TTL_MINUTES,
+      stepUpMinutes: env.STEP_UP_MINUTES,
+    },
     passkey: {
+      ...defaults.passkey,
       optionsPerIpPerHour: env.RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR ?? defaults.passkey.optionsPerIpPerHour,
     },
     sms,
