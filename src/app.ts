@@ -21,7 +21,9 @@ import type { AppContext } from './context.js';
 import { isDatabaseReachable } from './db/connection.js';
 import { withRequestCache } from './db/request-cache.js';
 import { registerOutboxRoutes } from './dev/outbox-routes.js';
+import { clientAddress } from './http/client-address.js';
 import { errorHandler } from './http/error-handler.js';
+import { providerOutages } from './http/provider-outages.js';
 import * as providerPages from './http/provider-pages.js';
 import { pages } from './http/render.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -194,9 +196,20 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
 export function createApp(context: AppContext): Koa {
   const { config, logger } = context;
   // The provider runs on this app's context (mounted at /), so both must sign cookies alike.
-  const app = new Koa({ keys: context.secrets.cookieKeys, proxy: config.trustProxy });
+  // Koa reads X-Forwarded-Proto/Host only after clientAddress has kept what trusted proxies wrote.
+  const app = new Koa({ keys: context.secrets.cookieKeys, proxy: config.trustProxy.kind !== 'none' });
   app.silent = true;
 
+  app.use(clientAddress(config.trustProxy));
+  // While draining (SIGTERM), every answer closes its connection, also for requests that came in
+  // before: no client reuses a kept-alive connection that the server is about to close under it.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } finally {
+      if (context.runtime.draining) ctx.set('Connection', 'close');
+    }
+  });
   app.use((_ctx, next) => withRequestCache(next));
   app.use(trackRequestOrigin(context.hmac.digest('internal-client', 'console-origin')));
   app.use(securityHeaders({ hsts: config.secureCookies }));
@@ -220,6 +233,7 @@ export function createApp(context: AppContext): Koa {
   registerAdminConsole(router, context);
   registerOutboxRoutes(router, context);
   app.use(router.routes());
+  app.use(providerOutages(context.provider, logger));
   app.use(context.protocolEndpoints);
   return app;
 }

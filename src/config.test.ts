@@ -57,6 +57,17 @@ describe('configuration', () => {
     });
   });
 
+  it("reads TRUST_PROXY as proxy hops (true is one) or as the proxies' addresses", () => {
+    const trust = (value: string) => loadConfig({ TRUST_PROXY: value }).trustProxy;
+    expect(trust('false')).toEqual({ kind: 'none' });
+    expect(trust('true')).toEqual({ kind: 'hops', hops: 1 });
+    expect(trust('2')).toEqual({ kind: 'hops', hops: 2 });
+    expect(trust('10.0.0.0/8, 192.0.2.7,2001:db8::/32')).toEqual({
+      kind: 'addresses',
+      addresses: ['10.0.0.0/8', '192.0.2.7', '2001:db8::/32'],
+    });
+  });
+
   it('accepts a complete production configuration', () => {
     const config = loadConfig(production());
     expect(config.secureCookies).toBe(true);
@@ -89,13 +100,28 @@ describe('configuration', () => {
       /^Configuration error: RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR /,
     ],
     [{ HMAC_SECRET: 'short' }, /HMAC_SECRET must be at least 32 characters/],
-    [{ ISSUER: 'https://id.example.com' }, /TRUST_PROXY must be true when ISSUER is https/],
+    [
+      { ISSUER: 'https://id.example.com' },
+      /TRUST_PROXY must name the proxy in front of this server when ISSUER is https/,
+    ],
+    [
+      { TRUST_PROXY: '11' },
+      /^Configuration error: TRUST_PROXY must be false, true \(one proxy\), a number of proxy hops/,
+    ],
+    [{ TRUST_PROXY: '10.0.0.0/8,proxy.internal' }, /TRUST_PROXY .*"proxy.internal" is neither/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY .*"10.0.0.0\/33" is neither/],
     [
       { WEBAUTHN_RP_ID: 'example.org' },
       /WEBAUTHN_RP_ID must be the issuer's host \(localhost\) or a parent domain of it/,
     ],
     [{ ISSUER: 'http://127.0.0.1:3000' }, /WEBAUTHN_RP_ID must be a domain name/],
     [{ WEBAUTHN_ORIGINS: 'http://localhost:3000/path' }, /WEBAUTHN_ORIGINS has "http:\/\/localhost:3000\/path"/],
+    [{ DRAIN_SECONDS: '-1' }, /^Configuration error: DRAIN_SECONDS /],
+    [{ RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: '0' }, /^Configuration error: RATE_LIMIT_LOGIN_PER_IP_PER_HOUR /],
+    [
+      { RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: 'lots' },
+      /^Configuration error: RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR /,
+    ],
   ])('names the bad variable: %j', (env, message) => {
     expect(problem(env)).toMatch(message);
   });

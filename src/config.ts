@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { configDir, projectRoot } from './paths.js';
@@ -39,7 +40,7 @@ const envSchema = z.object({
     .string()
     .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://')
     .optional(),
-  TRUST_PROXY: bool.default(false),
+  TRUST_PROXY: z.string().trim().default('false'),
   JWKS: z.string().optional(),
   JWKS_FILE: z.string().optional(),
   COOKIE_KEYS: z.string().optional(),
@@ -54,7 +55,10 @@ const envSchema = z.object({
   PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8, 'must be at least 8 (NIST SP 800-63B)').max(64).default(8),
   RATE_LIMIT_LOGIN_PER_IP_PER_HOUR: positiveInt.optional(),
   RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: positiveInt.optional(),
+  RATE_LIMIT_OTP_SEND_PER_IP_PER_HOUR: positiveInt.optional(),
+  RATE_LIMIT_OTP_VERIFY_PER_IP_PER_HOUR: positiveInt.optional(),
   AUDIT_RETENTION_DAYS: positiveInt.default(400),
+  DRAIN_SECONDS: z.coerce.number().int().min(0).max(300).optional(),
   WEBAUTHN_RP_ID: z
     .string()
     .regex(
@@ -107,7 +111,7 @@ const defaultsSchema = z.object({
     perIpPerHour: positiveInt,
     verifyPerIpPerHour: positiveInt,
   }),
-  passkey: z.object({ optionsPerIpPerHour: positiveInt }),
+  passkey: z.object({ optionsPerIpPerHour: positiveInt, optionsPerInteraction: positiveInt }),
   ttl: z.object({
     interactionSeconds: positiveInt,
     sessionSeconds: positiveInt,
@@ -125,6 +129,42 @@ const defaultsSchema = z.object({
 });
 export type Defaults = z.infer<typeof defaultsSchema>;
 
+/**
+ * Which proxies in front of us may tell us the client's address and scheme: none, the nearest
+ * `hops` (true = 1: one load balancer), or those whose addresses are in `addresses` (IPs or CIDRs).
+ */
+export type TrustProxy = { kind: 'none' } | { kind: 'hops'; hops: number } | { kind: 'addresses'; addresses: string[] };
+
+const TRUST_PROXY_FORMAT =
+  'must be false, true (one proxy), a number of proxy hops (1-10), or a comma-separated list of proxy addresses or CIDRs (10.0.0.0/8,192.0.2.7)';
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', bits, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+export function parseTrustProxy(value: string): TrustProxy {
+  const lower = value.toLowerCase();
+  if (['false', 'no', '0', ''].includes(lower)) return { kind: 'none' };
+  if (['true', 'yes'].includes(lower)) return { kind: 'hops', hops: 1 };
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 10) throw new ConfigError('TRUST_PROXY', TRUST_PROXY_FORMAT);
+    return { kind: 'hops', hops };
+  }
+  const addresses = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter(Boolean);
+  const bad = addresses.find((entry) => !isAddressOrCidr(entry));
+  if (bad !== undefined || addresses.length === 0)
+    throw new ConfigError('TRUST_PROXY', `${TRUST_PROXY_FORMAT}${bad ? `; "${bad}" is neither` : ''}`);
+  return { kind: 'addresses', addresses };
+}
+
 export interface Secrets {
   jwks: Jwks;
   cookieKeys: string[];
@@ -137,7 +177,7 @@ export interface Config {
   issuer: string;
   /** Absent outside production: main starts an embedded development database. */
   mongodbUri: string | undefined;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   secureCookies: boolean;
   dataDir: string;
   /** Which embedded development database to start without MONGODB_URI (src/dev/embedded-mongo.ts). */
@@ -163,6 +203,8 @@ export interface Config {
     | { transport: 'outbox'; sender: string; senderDisplay: string };
   mail: { transport: 'smtp'; url: string; from: string } | { transport: 'outbox'; from: string };
   auditRetentionDays: number;
+  /** After SIGTERM: how long /readyz answers 503 while requests are still served, before the listener closes. */
+  drainSeconds: number;
   webauthn: {
     rpId: string;
     rpName: string;
@@ -284,10 +326,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   if (production && !issuer.startsWith('https://'))
     throw new ConfigError('ISSUER', 'must be an https URL in production');
-  if (issuer.startsWith('https://') && !env.TRUST_PROXY) {
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (issuer.startsWith('https://') && trustProxy.kind === 'none') {
     throw new ConfigError(
       'TRUST_PROXY',
-      'must be true when ISSUER is https: TLS is terminated by the proxy in front of this server',
+      'must name the proxy in front of this server when ISSUER is https (true, a number of hops, or its addresses): TLS is terminated there',
     );
   }
   if (new URL(issuer).search || new URL(issuer).hash)
@@ -336,7 +379,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     port: env.PORT,
     issuer,
     mongodbUri: env.MONGODB_URI,
-    trustProxy: env.TRUST_PROXY,
+    trustProxy,
     secureCookies: issuer.startsWith('https://'),
     dataDir,
     embeddedMongo: env.EMBEDDED_MONGO,
@@ -351,13 +394,21 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     },
     passwordMinLength: env.PASSWORD_MIN_LENGTH,
     ttl: defaults.ttl,
-    otp: { ...defaults.otp, ttlMinutes: env.OTP_TTL_MINUTES, stepUpMinutes: env.STEP_UP_MINUTES },
+    otp: {
+      ...defaults.otp,
+      perIpPerHour: env.RATE_LIMIT_OTP_SEND_PER_IP_PER_HOUR ?? defaults.otp.perIpPerHour,
+      verifyPerIpPerHour: env.RATE_LIMIT_OTP_VERIFY_PER_IP_PER_HOUR ?? defaults.otp.verifyPerIpPerHour,
+      ttlMinutes: env.OTP_TTL_MINUTES,
+      stepUpMinutes: env.STEP_UP_MINUTES,
+    },
     passkey: {
+      ...defaults.passkey,
       optionsPerIpPerHour: env.RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR ?? defaults.passkey.optionsPerIpPerHour,
     },
     sms,
     mail,
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    drainSeconds: env.DRAIN_SECONDS ?? (production ? 5 : 0),
     webauthn,
     outboxFile: env.OUTBOX_FILE
       ? isAbsolute(env.OUTBOX_FILE)

@@ -41,8 +41,11 @@ export interface AppContext {
   adminPasskeys: PasskeyLibrary;
   clients: ClientsLibrary;
   consoles: { sessions: ConsoleSessions; accountRp: ConsoleRelyingParty; adminRp: ConsoleRelyingParty };
-  /** Set once the server listens: where this process can reach itself over loopback. */
-  runtime: { localUrl?: string | undefined };
+  /**
+   * localUrl: set once the server listens, where this process can reach itself over loopback.
+   * draining: set on SIGTERM, so /readyz turns the load balancer away while requests finish.
+   */
+  runtime: { localUrl?: string | undefined; draining?: boolean };
   provider: Provider;
   /** Removal of what the provider stored: revocation, ending sessions. */
   providerRecords: ProviderRecords;

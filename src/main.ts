@@ -12,7 +12,7 @@ import { createLogger } from './log.js';
 /**
  * Process entry: configuration → database → app → listen. Without MONGODB_URI (never in
  * production) an embedded development database is started and demo data is seeded.
- * SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, then close.
+ * SIGTERM/SIGINT drain the instance (see shutdown below), then close.
  */
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -108,12 +108,19 @@ async function main(): Promise<void> {
   for (const line of banner) say(line);
   say();
 
+  /**
+   * The drain: /readyz answers 503 at once and requests are still served for DRAIN_SECONDS, while
+   * the load balancer takes this instance out; then the listener closes, idle connections are
+   * closed, in-flight requests finish (10 s at most) and the database connection closes last.
+   */
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    context.runtime.draining = true;
+    logger.info({ signal, drainSeconds: config.drainSeconds }, 'draining');
+    if (config.drainSeconds > 0) await new Promise((resolve) => setTimeout(resolve, config.drainSeconds * 1000));
     logger.info({ signal }, 'shutting down');
-    server.closeIdleConnections();
     const force = setTimeout(() => server.closeAllConnections(), 10_000);
     force.unref();
     for (const stop of stops)

@@ -6,6 +6,26 @@ import mongoose, { type Connection } from 'mongoose';
  */
 const DEFAULT_DB_NAME = 'jmb_idp';
 
+/**
+ * How long anything may wait for the database. An unreachable or stalled database must answer a
+ * member within seconds (a 503 page), never hang a sign-in for as long as the outage lasts.
+ */
+export const DATABASE_TIMEOUTS = {
+  /** Finding a server to talk to (the whole wait while the database is down). */
+  serverSelectionTimeoutMS: 3_000,
+  /** Opening a connection, and each monitoring check's reply. */
+  connectTimeoutMS: 3_000,
+  /** Silence on an open connection: a paused or wedged server. Our queries are all small. */
+  socketTimeoutMS: 4_000,
+  /** Waiting for a free pooled connection when every one is busy. */
+  waitQueueTimeoutMS: 3_000,
+  /** How soon a stalled server is noticed (and the pool cleared) without any request failing. */
+  heartbeatFrequencyMS: 2_000,
+} as const;
+
+/** The readiness probe's own bound: a load balancer needs its answer within about a second. */
+const PING_TIMEOUT_MS = 800;
+
 /** The database named in the URI's path, if any (mongodb://host1,host2/name?options). */
 function databaseInUri(uri: string): string | undefined {
   return /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]+)/.exec(uri)?.[1];
@@ -14,7 +34,10 @@ function databaseInUri(uri: string): string | undefined {
 export async function connectDatabase(uri: string, options: { dbName?: string | undefined } = {}): Promise<Connection> {
   const connection = mongoose.createConnection(uri, {
     dbName: options.dbName ?? (databaseInUri(uri) ? undefined : DEFAULT_DB_NAME),
-    serverSelectionTimeoutMS: 10_000,
+    ...DATABASE_TIMEOUTS,
+    // Without this, mongoose queues every query while disconnected and lets it wait 10 s for a
+    // reconnection; the driver's own bounds above are the ones we want.
+    bufferCommands: false,
     // Indexes are created once at start-up (ensureIndexes), not lazily behind the first query.
     autoIndex: false,
   });
@@ -22,12 +45,26 @@ export async function connectDatabase(uri: string, options: { dbName?: string | 
   return connection;
 }
 
+/**
+ * A ping bounded by its own timer: behind a paused server the ping itself would wait for the
+ * socket timeout, and a readiness probe must answer first.
+ */
 export async function isDatabaseReachable(connection: Connection): Promise<boolean> {
+  if (connection.readyState !== 1 || !connection.db) return false;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS);
+  });
+  const ping = connection.db
+    .admin()
+    .command({ ping: 1 })
+    .then(
+      () => true,
+      () => false,
+    );
   try {
-    if (connection.readyState !== 1 || !connection.db) return false;
-    await connection.db.admin().command({ ping: 1 });
-    return true;
-  } catch {
-    return false;
+    return await Promise.race([ping, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -18,6 +18,8 @@ const NEEDED_JARS = ['mongo-java-server-memory-backend-', 'mongo-java-server-h2-
 
 export interface JavaMongo {
   uri: string;
+  /** The server's process, for tests that pause it (SIGSTOP/SIGCONT). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -75,8 +77,9 @@ function compiledLauncher(): string {
   return target;
 }
 
+/** `port` 0 (the default) takes any free port; a fixed one lets a test restart "the same" server. */
 export async function startJavaMongo(
-  options: { store?: string | undefined; log?: (line: string) => void } = {},
+  options: { store?: string | undefined; log?: (line: string) => void; port?: number } = {},
 ): Promise<JavaMongo> {
   ensureJavaServerJars(options.log);
   const classes = compiledLauncher();
@@ -86,7 +89,15 @@ export async function startJavaMongo(
   const storeArgs = options.store ? ['--store', options.store] : [];
   const child = spawn(
     'java',
-    [...jvm, '-cp', [join(JARS_DIR, '*'), classes].join(delimiter), 'Launcher', ...storeArgs, '0', '127.0.0.1'],
+    [
+      ...jvm,
+      '-cp',
+      [join(JARS_DIR, '*'), classes].join(delimiter),
+      'Launcher',
+      ...storeArgs,
+      String(options.port ?? 0),
+      '127.0.0.1',
+    ],
     {
       stdio: ['pipe', 'pipe', 'pipe'],
     },
@@ -123,6 +134,7 @@ export async function startJavaMongo(
   child.stderr.pipe(process.stderr);
   return {
     uri: `mongodb://127.0.0.1:${port}/`,
+    pid: child.pid,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { AppError } from '../errors.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { Logger } from '../log.js';
-import { renderPage } from './render.js';
+import { renderPage, safeReturnPath } from './render.js';
 
 interface Described {
   status: number;
@@ -12,6 +13,16 @@ interface Described {
   oauthError: string;
   expected: boolean;
 }
+
+/** What a member or client is told to wait before retrying while the database is unreachable. */
+export const RETRY_AFTER_SECONDS = 10;
+
+const UNAVAILABLE: Described = {
+  status: 503,
+  key: 'error.unavailable',
+  oauthError: 'temporarily_unavailable',
+  expected: true,
+};
 
 /** Maps anything thrown to what the member or the API client may see. */
 function describe(error: unknown): Described {
@@ -24,6 +35,7 @@ function describe(error: unknown): Described {
       expected: error.status < 500,
     };
   }
+  if (isDatabaseUnavailable(error)) return UNAVAILABLE;
   const e = error as { status?: number; statusCode?: number; type?: string; name?: string; expose?: boolean };
   const status = e.status ?? e.statusCode ?? 500;
   // oidc-provider's interactionDetails: no interaction cookie, or the interaction expired.
@@ -45,6 +57,28 @@ export function wantsJson(ctx: Context): boolean {
 /** Paths as they may be logged: one-time enrolment and recovery links are secrets. */
 const loggablePath = (path: string) => path.replace(/^\/(admin\/enrol|recover)\/[^/]+/, '/$1/[token]');
 
+/** The localised "temporarily unavailable, try again" page (also for oidc-provider's own errors). */
+export async function renderUnavailable(ctx: Context): Promise<void> {
+  ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
+  const t = ctx.state.t;
+  // A GET is safe to repeat as it was (an authorization request, a page); anything else starts over.
+  const retry =
+    ctx.method === 'GET'
+      ? { backUrl: safeReturnPath(ctx.originalUrl), backLabel: t('common.retry') }
+      : { backUrl: '/', backLabel: t('common.home') };
+  await renderPage(
+    ctx,
+    'error',
+    { title: t('error.unavailableTitle'), message: t('error.unavailable'), reference: undefined, ...retry },
+    503,
+  );
+}
+
+export function logUnavailable(logger: Logger, ctx: Context, error: unknown): void {
+  const { name, message } = error as Error;
+  logger.warn({ path: loggablePath(ctx.path), error: name, detail: message }, 'database unavailable');
+}
+
 export function errorHandler(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
@@ -53,7 +87,8 @@ export function errorHandler(logger: Logger): Middleware {
     } catch (error) {
       const described = describe(error);
       const reference = described.expected ? undefined : randomUUID();
-      if (described.expected) {
+      if (described === UNAVAILABLE) logUnavailable(logger, ctx, error);
+      else if (described.expected) {
         logger.info(
           {
             path: loggablePath(ctx.path),
@@ -70,9 +105,11 @@ export function errorHandler(logger: Logger): Middleware {
       ctx.status = described.status;
       if (wantsJson(ctx)) {
         ctx.set('Cache-Control', 'no-store');
+        if (described === UNAVAILABLE) ctx.set('Retry-After', String(RETRY_AFTER_SECONDS));
         ctx.body = { error: described.oauthError, error_description: message };
         return;
       }
+      if (described === UNAVAILABLE) return renderUnavailable(ctx);
       await renderPage(
         ctx,
         'error',

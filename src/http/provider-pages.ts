@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { isDatabaseUnavailable } from '../db/errors.js';
 import { LANG_COOKIE, negotiateLocale } from '../i18n/index.js';
+import { renderUnavailable } from './error-handler.js';
 import { renderPage, setLocale } from './render.js';
 
 /**
@@ -9,7 +11,8 @@ import { renderPage, setLocale } from './render.js';
  * ctx here is our context: ctx.render and the CSP nonce are available.
  */
 function localise(ctx: KoaContextWithOIDC): void {
-  const uiLocales = ctx.oidc?.params?.ui_locales;
+  // From the query too: a failure may come before oidc-provider has read the request's parameters.
+  const uiLocales = ctx.oidc?.params?.ui_locales ?? ctx.query.ui_locales;
   setLocale(
     ctx as unknown as Context,
     negotiateLocale({
@@ -26,17 +29,24 @@ export async function renderError(
   error: Error,
 ): Promise<void> {
   localise(ctx);
+  if (isDatabaseUnavailable(error)) return renderUnavailable(ctx as unknown as Context);
   const t = (ctx as unknown as Context).state.t;
   const expired =
     error.name === 'SessionNotFound' ||
     (error.name === 'InvalidRequest' && /interaction/i.test(out.error_description ?? ''));
-  const message = expired ? t('error.interactionExpired') : t('error.oauth', { code: out.error });
+  // A fault of ours is not "an invalid request from the application".
+  const ours = out.error === 'server_error';
+  const message = expired
+    ? t('error.interactionExpired')
+    : ours
+      ? t('error.generic')
+      : t('error.oauth', { code: out.error });
   await renderPage(
     ctx as unknown as Context,
     'error',
     {
       message,
-      detail: expired ? undefined : out.error_description,
+      detail: expired || ours ? undefined : out.error_description,
       reference: undefined,
       backUrl: '/',
       backLabel: t('common.home'),

@@ -270,14 +270,17 @@ export function createMembersLibrary(deps: {
     },
 
     async authenticateWithPassword({ membershipNumber, password, ip }) {
-      const fromHere = await limiter.hit(ipKey(ip), config.login.perIpPerHour, 3600);
-      if (!fromHere.allowed) return { ok: false, reason: 'tooManyFromHere' };
+      // The network's budget counts failures only (many members may share one address): looked at
+      // first, spent below. Parallel guesses can overshoot it by as many as are in flight at once.
+      const fromHere = await limiter.peek(ipKey(ip));
+      if (fromHere && fromHere.count >= config.login.perIpPerHour) return { ok: false, reason: 'tooManyFromHere' };
 
       const key = failuresKey(membershipNumber);
       const lockoutSeconds = config.login.lockoutMinutes * 60;
       const failures = await limiter.peek(key);
       const minutesLeft = (until: Date) => Math.max(1, Math.ceil((until.getTime() - clock.now().getTime()) / 60_000));
       if (failures && failures.count >= config.login.maxFailures) {
+        await limiter.hit(ipKey(ip), config.login.perIpPerHour, 3600);
         return { ok: false, reason: 'lockedOut', minutes: minutesLeft(failures.resetAt) };
       }
 
@@ -285,6 +288,7 @@ export function createMembersLibrary(deps: {
       // Unknown numbers and members without a password cost the same hash as a wrong password.
       const valid = await verifyPassword(password, member?.passwordHash ?? (await decoyPasswordHash()));
       if (!member?.passwordHash || !valid) {
+        await limiter.hit(ipKey(ip), config.login.perIpPerHour, 3600);
         const hit = await limiter.hit(key, config.login.maxFailures, lockoutSeconds);
         if (hit.count >= config.login.maxFailures) {
           // Locked out from the last failure, not from the first one of the window.

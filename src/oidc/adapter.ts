@@ -1,6 +1,7 @@
 import { type Connection, type Model, Schema } from 'mongoose';
 import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.js';
+import { DatabaseUnavailableError } from '../db/errors.js';
 import { forget, remembered } from '../db/request-cache.js';
 import type { ClientCache } from './client-cache.js';
 
@@ -73,6 +74,24 @@ export function oidcModel(connection: Connection, name: (typeof OIDC_MODELS)[num
 }
 
 /**
+ * While the driver already knows the database to be unreachable (mongoose's readyState follows
+ * its monitoring), storage calls fail at once instead of each waiting for server selection:
+ * oidc-provider looks the client up a second time after any failure at /auth, which would
+ * otherwise double a member's wait for the 503 page.
+ */
+function failFastWhileDown<T extends object>(connection: Connection, adapter: T): T {
+  const guarded = {} as Record<string, unknown>;
+  for (const [method, call] of Object.entries(adapter) as Array<[string, (...args: unknown[]) => Promise<unknown>]>) {
+    guarded[method] = (...args: unknown[]) => {
+      if (connection.readyState !== 1)
+        return Promise.reject(new DatabaseUnavailableError(`database not connected (oidc ${method})`));
+      return call(...args);
+    };
+  }
+  return guarded as T;
+}
+
+/**
  * `beforeSave` may rewrite a payload on its way in (e.g. hashing client secrets). Reads are
  * remembered for the request (db/request-cache.ts), clients for longer (client-cache.ts); every
  * write forgets what it changed. A read gives a copy, so the provider's changes to a model it
@@ -103,7 +122,7 @@ export function createAdapterFactory(
       if (typeof uid === 'string') forget(key(`uid:${uid}`));
       if (cached) await cached.changed();
     };
-    return {
+    return failFastWhileDown<Adapter>(connection, {
       async upsert(id, payload, expiresIn) {
         const update: Partial<Stored> = { payload: beforeSave(name, payload) };
         if (expiresIn) update.expiresAt = new Date(clock.now().getTime() + expiresIn * 1000);
@@ -139,6 +158,6 @@ export function createAdapterFactory(
         await model.deleteMany({ 'payload.grantId': grantId });
         forget(`oidc:${name}:`);
       },
-    };
+    });
   };
 }

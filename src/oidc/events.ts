@@ -6,8 +6,8 @@ import type { ProviderRecords } from './records.js';
 
 /**
  * What oidc-provider does on its own that belongs in the audit trail or the log: dynamic
- * registrations (RFC 7591/7592; a deleted registration's grants and tokens are revoked too) and
- * server errors it turned into error responses.
+ * registrations (RFC 7591/7592; a deleted registration's grants and tokens are revoked too). Its
+ * server errors are logged by providerOutages (http/provider-outages.ts).
  */
 export function watchProvider(
   provider: Provider,
@@ -34,5 +34,4 @@ export function watchProvider(
       .revokeClient(client.clientId)
       .catch((error: unknown) => logger.error({ err: error }, 'could not revoke a deleted client’s tokens'));
   });
-  provider.on('server_error', (_ctx, error) => logger.error({ err: error }, 'oidc-provider server error'));
 }

@@ -97,6 +97,68 @@ export function createOtpLibrary(deps: {
   const hashOf = (codeId: string, code: string) => hmac.digest('otp', `${codeId}:${code}`);
   const host = new URL(config.issuer).host;
 
+  /** One verification, without the network's budget. */
+  async function check({
+    memberId,
+    purpose,
+    binding,
+    code: input,
+  }: Parameters<OtpLibrary['verify']>[0]): Promise<VerifyResult> {
+    const code = normaliseCode(input);
+    if (!code) return { ok: false, reason: 'malformed' };
+    // Nobody to check against (a reset for an unknown number): a failure like any other to verify.
+    if (memberId === null) return { ok: false, reason: 'none' };
+    const now = clock.now();
+    // Reserve a try before comparing, so parallel guesses cannot exceed the limit.
+    const reserved = await model
+      .findOneAndUpdate(
+        {
+          memberId,
+          purpose,
+          binding,
+          consumedAt: null,
+          attempts: { $lt: rules.maxAttempts },
+          expiresAt: { $gt: now },
+        },
+        { $inc: { attempts: 1 } },
+        { returnDocument: 'after' },
+      )
+      .lean();
+    if (!reserved) {
+      const existing = await model.findOne({ memberId, purpose, binding }).lean();
+      const reason = !existing
+        ? 'none'
+        : existing.consumedAt
+          ? 'used'
+          : existing.expiresAt <= now
+            ? 'expired'
+            : 'exhausted';
+      await audit.record({ type: 'otp.failed', outcome: 'failure', memberId, detail: { purpose, reason } });
+      return { ok: false, reason };
+    }
+    if (!hmac.matches('otp', `${reserved.codeId}:${code}`, reserved.codeHash)) {
+      const remaining = rules.maxAttempts - reserved.attempts;
+      await audit.record({
+        type: remaining > 0 ? 'otp.failed' : 'otp.exhausted',
+        outcome: 'failure',
+        memberId,
+        detail: { purpose, reason: 'wrong code' },
+      });
+      return remaining > 0 ? { ok: false, reason: 'invalid', remaining } : { ok: false, reason: 'exhausted' };
+    }
+    const consumed = await model
+      .findOneAndUpdate({ memberId, purpose, codeId: reserved.codeId, consumedAt: null }, { $set: { consumedAt: now } })
+      .lean();
+    if (!consumed) return { ok: false, reason: 'used' };
+    await audit.record({
+      type: 'otp.verified',
+      outcome: 'success',
+      memberId,
+      detail: { purpose, channel: reserved.channel },
+    });
+    return { ok: true, channel: reserved.channel, destination: reserved.destination };
+  }
+
   return {
     async issue(request) {
       const { memberId, purpose, channel, destination } = request;
@@ -174,65 +236,14 @@ export function createOtpLibrary(deps: {
       return { ok: true, channel, maskedDestination, expiresAt, resendAt: cooldown.resetAt };
     },
 
-    async verify({ memberId, purpose, binding, code: input, ip }) {
-      const fromHere = await limiter.hit(key('verify-ip', ip), rules.verifyPerIpPerHour, 3600);
-      if (!fromHere.allowed) return { ok: false, reason: 'tooManyFromHere' };
-      const code = normaliseCode(input);
-      if (!code) return { ok: false, reason: 'malformed' };
-      // Nobody to check against (a reset for an unknown number): the same budget was spent above.
-      if (memberId === null) return { ok: false, reason: 'none' };
-      const now = clock.now();
-      // Reserve a try before comparing, so parallel guesses cannot exceed the limit.
-      const reserved = await model
-        .findOneAndUpdate(
-          {
-            memberId,
-            purpose,
-            binding,
-            consumedAt: null,
-            attempts: { $lt: rules.maxAttempts },
-            expiresAt: { $gt: now },
-          },
-          { $inc: { attempts: 1 } },
-          { returnDocument: 'after' },
-        )
-        .lean();
-      if (!reserved) {
-        const existing = await model.findOne({ memberId, purpose, binding }).lean();
-        const reason = !existing
-          ? 'none'
-          : existing.consumedAt
-            ? 'used'
-            : existing.expiresAt <= now
-              ? 'expired'
-              : 'exhausted';
-        await audit.record({ type: 'otp.failed', outcome: 'failure', memberId, detail: { purpose, reason } });
-        return { ok: false, reason };
-      }
-      if (!hmac.matches('otp', `${reserved.codeId}:${code}`, reserved.codeHash)) {
-        const remaining = rules.maxAttempts - reserved.attempts;
-        await audit.record({
-          type: remaining > 0 ? 'otp.failed' : 'otp.exhausted',
-          outcome: 'failure',
-          memberId,
-          detail: { purpose, reason: 'wrong code' },
-        });
-        return remaining > 0 ? { ok: false, reason: 'invalid', remaining } : { ok: false, reason: 'exhausted' };
-      }
-      const consumed = await model
-        .findOneAndUpdate(
-          { memberId, purpose, codeId: reserved.codeId, consumedAt: null },
-          { $set: { consumedAt: now } },
-        )
-        .lean();
-      if (!consumed) return { ok: false, reason: 'used' };
-      await audit.record({
-        type: 'otp.verified',
-        outcome: 'success',
-        memberId,
-        detail: { purpose, channel: reserved.channel },
-      });
-      return { ok: true, channel: reserved.channel, destination: reserved.destination };
+    async verify(request) {
+      // The network's budget counts wrong answers only: members confirming their codes from one
+      // address (a carrier's NAT) spend nothing. Looked at first, spent on a failure.
+      const fromHere = await limiter.peek(key('verify-ip', request.ip));
+      if (fromHere && fromHere.count >= rules.verifyPerIpPerHour) return { ok: false, reason: 'tooManyFromHere' };
+      const result = await check(request);
+      if (!result.ok) await limiter.hit(key('verify-ip', request.ip), rules.verifyPerIpPerHour, 3600);
+      return result;
     },
 
     async smsVerifiedWithin(memberId, binding, minutes) {

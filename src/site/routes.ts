@@ -30,6 +30,11 @@ export function registerSiteRoutes(router: Router, app: AppContext): void {
 
   router.get('/readyz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
+    if (app.runtime.draining) {
+      ctx.status = 503;
+      ctx.body = { status: 'draining' };
+      return;
+    }
     const database = await app.databaseReachable();
     ctx.status = database ? 200 : 503;
     ctx.body = { status: database ? 'ok' : 'unavailable', database: database ? 'ok' : 'unreachable' };

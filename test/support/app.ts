@@ -43,6 +43,8 @@ export interface TestAppOptions {
   tweak?: (config: Config) => void;
   /** Defaults to testSecrets(); e.g. another JWKS for a key rotation. */
   secrets?: Secrets;
+  /** A database server of the test's own (fault tests stop and pause it); else the shared one. */
+  mongodbUri?: string;
 }
 
 /** Listens first, so the issuer can name the real port, then builds the real app on it. */
@@ -55,7 +57,7 @@ export async function listen(): Promise<{ server: Server; baseUrl: string }> {
 }
 
 export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
-  const uri = process.env.TEST_MONGODB_URI;
+  const uri = options.mongodbUri ?? process.env.TEST_MONGODB_URI;
   if (!uri) throw new Error('TEST_MONGODB_URI is not set: run the tests through jest (global setup)');
   const { server, baseUrl } = await listen();
   const issuer = options.issuer ?? baseUrl;

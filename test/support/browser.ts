@@ -94,7 +94,13 @@ export class Browser {
 
   async request(
     url: string,
-    init: { method?: string; form?: Record<string, string>; json?: unknown; headers?: Record<string, string> } = {},
+    init: {
+      method?: string;
+      form?: Record<string, string>;
+      json?: unknown;
+      headers?: Record<string, string>;
+      signal?: AbortSignal;
+    } = {},
   ): Promise<Page> {
     const target = new URL(url);
     const headers: Record<string, string> = { ...this.headers, ...init.headers };
@@ -115,6 +121,7 @@ export class Browser {
       headers,
       body,
       redirect: 'manual',
+      signal: init.signal,
     });
     this.store(target, response.headers.getSetCookie());
     const text = await response.text();

@@ -10,6 +10,7 @@ export const en = {
   'lang.en': 'English',
   'common.back': 'Back',
   'common.home': 'Return to the top page',
+  'common.retry': 'Try again',
   'common.cancel': 'Cancel',
   'common.continue': 'Continue',
   'common.skipToContent': 'Skip to content',
@@ -396,6 +397,8 @@ export const en = {
 
   'error.title': 'Something went wrong',
   'error.generic': 'Sorry, an unexpected error occurred. Please try again later.',
+  'error.unavailableTitle': 'Temporarily unavailable',
+  'error.unavailable': 'The service is temporarily unavailable. Please wait a moment and try again.',
   'error.notFound': 'The page you requested could not be found.',
   'error.badRequest': 'The request could not be processed. Please check what you entered and try again.',
   'error.tooLarge': 'What you sent is too large.',

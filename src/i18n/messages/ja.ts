@@ -9,6 +9,7 @@ export const ja: Record<MessageKey, string> = {
   'lang.en': 'English',
   'common.back': '戻る',
   'common.home': 'トップページへ戻る',
+  'common.retry': 'もう一度試す',
   'common.cancel': 'キャンセル',
   'common.continue': '次へ',
   'common.skipToContent': '本文へ移動',
@@ -396,6 +397,8 @@ export const ja: Record<MessageKey, string> = {
 
   'error.title': 'エラーが発生しました',
   'error.generic': '申し訳ございません。予期しないエラーが発生しました。しばらくしてから再度お試しください。',
+  'error.unavailableTitle': 'ただいまご利用いただけません',
+  'error.unavailable': 'ただいまサービスを一時的にご利用いただけません。しばらくしてから再度お試しください。',
   'error.notFound': 'お探しのページが見つかりません。',
   'error.badRequest': 'リクエストを処理できませんでした。入力内容をご確認のうえ、再度お試しください。',
   'error.tooLarge': '送信されたデータが大きすぎます。',

@@ -26,12 +26,6 @@ const MODES = ['number', 'hybrid', 'discoverable', 'autofill'] as const;
 
 /** POST /interaction/:uid/passkey/options (JSON) */
 async function options(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
-  const limit = await app.limiter.hit(
-    `passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`,
-    app.config.passkey.optionsPerIpPerHour,
-    3600,
-  );
-  if (!limit.allowed) return jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
   const body = (ctx.request.body ?? {}) as { mode?: unknown; membershipNumber?: unknown };
   const mode = MODES.find((known) => known === body.mode);
   if (!mode) return jsonError(ctx, 400, ctx.state.t('error.badRequest'));
@@ -48,6 +42,22 @@ async function options(ctx: Context, app: AppContext, state: SignInState): Promi
       throw error;
     }
   }
+  // Options for a membership number (its passkeys, or decoys) are what someone probing numbers
+  // asks for: those spend the network's budget. Options without one reveal nothing, and the login
+  // page's script asks for them (autofill) on every view: bounded per sign-in instead, so many
+  // members on one network can still see the page.
+  const limit = membershipNumber
+    ? await app.limiter.hit(
+        `passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`,
+        app.config.passkey.optionsPerIpPerHour,
+        3600,
+      )
+    : await app.limiter.hit(
+        `passkey-options-interaction:${app.hmac.digest('rate-limit', state.interaction.uid)}`,
+        app.config.passkey.optionsPerInteraction,
+        app.config.ttl.interactionSeconds,
+      );
+  if (!limit.allowed) return jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
   jsonOk(
     ctx,
     await app.passkeys.authenticationOptions({
