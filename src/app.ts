@@ -18,9 +18,10 @@ import type { Config, Secrets } from './config.js';
 import { consoleRelyingParties } from './console/clients.js';
 import { createConsoleSessionModel, createConsoleSessions } from './console/sessions.js';
 import type { AppContext } from './context.js';
-import { isDatabaseReachable } from './db/connection.js';
+import { isDatabaseReachable, observeCommands } from './db/connection.js';
 import { registerOutboxRoutes } from './dev/outbox-routes.js';
 import { errorHandler } from './http/error-handler.js';
+import { measureRequests } from './http/metrics.js';
 import * as providerPages from './http/provider-pages.js';
 import { pages } from './http/render.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -32,9 +33,11 @@ import { createMembersLibrary } from './members/library.js';
 import { createMemberModel, type Member } from './members/model.js';
 import { createMessenger } from './messaging/messenger.js';
 import { createNotices } from './notices/library.js';
+import { createMetrics } from './observability/metrics.js';
 import { ensureOidcIndexes } from './oidc/adapter.js';
 import { createClientStore } from './oidc/client-store.js';
 import { watchProvider } from './oidc/events.js';
+import { countTokens } from './oidc/metrics.js';
 import { protocolEndpoints } from './oidc/protocol.js';
 import { createProvider } from './oidc/provider.js';
 import { createProviderRecords } from './oidc/records.js';
@@ -76,7 +79,14 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   await Promise.all([...Object.values(models).map((model) => model.createIndexes()), ensureOidcIndexes(connection)]);
   const hmac = createHmacs(secrets.hmacSecret);
   const limiter = createRateLimiter(models.rateLimits, clock);
-  const audit = createAuditLibrary({ model: models.audit, clock, logger, retentionDays: config.auditRetentionDays });
+  const metrics = createMetrics(clock);
+  observeCommands(connection, metrics.mongoCommand);
+  const audit = createAuditLibrary({
+    model: models.audit,
+    clock,
+    logger,
+    retentionDays: config.auditRetentionDays,
+  });
   const members = createMembersLibrary({ model: models.members, limiter, hmac, clock, config });
   const messenger = createMessenger(config, clock);
   const notices = createNotices({ messenger, clock, logger });
@@ -91,7 +101,9 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     config,
     clock,
     audit,
+    metrics,
   });
+  metrics.membersWithPasskey(() => passkeys.countOwners());
   const admins = createAdminLibrary({
     admins: models.admins,
     enrolments: models.adminEnrolments,
@@ -110,6 +122,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     config,
     clock,
     audit,
+    metrics,
   });
   const provider = createProvider({
     config,
@@ -130,6 +143,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     config,
   });
   watchProvider(provider, { audit, logger, records: providerRecords });
+  countTokens(provider, metrics);
   const runtime: AppContext['runtime'] = {};
   const rps = consoleRelyingParties(config, clients, () => runtime.localUrl);
   const consoles = {
@@ -163,6 +177,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     secrets,
     logger,
     clock,
+    metrics,
     hmac,
     limiter,
     databaseReachable: () => isDatabaseReachable(connection),
@@ -193,6 +208,7 @@ export function createApp(context: AppContext): Koa {
   const app = new Koa({ keys: context.secrets.cookieKeys, proxy: config.trustProxy });
   app.silent = true;
 
+  app.use(measureRequests(context.metrics));
   app.use(trackRequestOrigin(context.hmac.digest('internal-client', 'console-origin')));
   app.use(securityHeaders({ hsts: config.secureCookies }));
   const staticOptions = { maxage: config.env === 'production' ? 3600_000 : 0, gzip: false, brotli: false };

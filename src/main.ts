@@ -7,6 +7,7 @@ import { systemClock } from './clock.js';
 import { type Config, ConfigError, loadConfig, type Secrets } from './config.js';
 import { registerConsoleClients } from './console/clients.js';
 import { connectDatabase } from './db/connection.js';
+import { startMetricsServer } from './http/metrics.js';
 import { createLogger } from './log.js';
 
 /**
@@ -73,6 +74,12 @@ async function main(): Promise<void> {
     const { clientSecret } = await seedDemoData(context, demoUrl);
     banner.push(`  demo member: membership number ${DEMO_MEMBER.membershipNumber}, password ${DEMO_MEMBER.password}`);
     if (demoUrl && clientSecret) demo = { clientId: DEMO_CLIENT_ID, clientSecret, url: demoUrl };
+  }
+
+  if (config.metrics.port !== undefined) {
+    const metrics = await startMetricsServer(context.metrics, { port: config.metrics.port, host: config.metrics.host });
+    stops.unshift(() => metrics.close());
+    logger.info({ port: metrics.port, host: config.metrics.host }, 'metrics listening');
   }
 
   const app = createApp(context);

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { ACR } from '../../assurance/acr.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
-import { jsonError, jsonOk, parseAuthentication } from '../../http/passkey-ceremony.js';
+import { jsonError, jsonOk, parseAuthentication, passkeyOptionsAllowed } from '../../http/passkey-ceremony.js';
 import { passkeyDevice } from '../../http/passkey-device.js';
 import { renderPage } from '../../http/render.js';
 import { parseMembershipNumber } from '../../members/library.js';
@@ -26,12 +26,7 @@ const MODES = ['number', 'hybrid', 'discoverable', 'autofill'] as const;
 
 /** POST /interaction/:uid/passkey/options (JSON) */
 async function options(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
-  const limit = await app.limiter.hit(
-    `passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`,
-    app.config.passkey.optionsPerIpPerHour,
-    3600,
-  );
-  if (!limit.allowed) return jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
+  if (!(await passkeyOptionsAllowed(ctx, app))) return;
   const body = (ctx.request.body ?? {}) as { mode?: unknown; membershipNumber?: unknown };
   const mode = MODES.find((known) => known === body.mode);
   if (!mode) return jsonError(ctx, 400, ctx.state.t('error.badRequest'));
@@ -63,6 +58,7 @@ async function verify(ctx: Context, app: AppContext, state: SignInState): Promis
   const response = parseAuthentication(ctx);
   const result = await app.passkeys.authenticate({ binding: state.interaction.uid, response });
   if (!result.ok) {
+    app.metrics.signIn('passkey', 'failure');
     // One message for every failure: nobody learns whether a number or a passkey exists.
     const signal =
       result.reason === 'unknownCredential' && result.discoverable
@@ -75,6 +71,7 @@ async function verify(ctx: Context, app: AppContext, state: SignInState): Promis
   const redirect = await finishLogin(ctx, app, state, {
     accountId: result.owner.id,
     amr: result.amr,
+    method: result.crossDevice ? 'passkey_cross_device' : 'passkey',
     offer: result.crossDevice ? 'passkey' : undefined,
   });
   jsonOk(ctx, { redirect, signals: result.signals });
