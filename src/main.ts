@@ -9,11 +9,14 @@ import { registerConsoleClients } from './console/clients.js';
 import { connectDatabase } from './db/connection.js';
 import { startMetricsServer } from './http/metrics.js';
 import { createLogger } from './log.js';
+import { stopTracing, tracingActive } from './observability/tracing-state.js';
 
 /**
  * Process entry: configuration → database → app → listen. Without MONGODB_URI (never in
  * production) an embedded development database is started and demo data is seeded.
  * SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, then close.
+ * Tracing, when on, was started before this file was loaded
+ * (`--import ./dist/src/observability/tracing.js`).
  */
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -62,6 +65,11 @@ async function main(): Promise<void> {
   stops.unshift(() => connection.close());
 
   const context = await createAppContext({ config, secrets, connection, logger, clock: systemClock });
+  stops.push(() => stopTracing());
+  if (config.otlpEndpoint && !tracingActive())
+    logger.warn(
+      'OTEL_EXPORTER_OTLP_ENDPOINT is set but tracing is not loaded: start with node --import ./dist/src/observability/tracing.js (npm start and the Docker image do)',
+    );
   await registerConsoleClients(config, context.clients);
   const banner = [
     `JMB identity provider: ${config.issuer}`,
