@@ -11,7 +11,9 @@ import { adminAsOwner, createAdminLibrary } from './admins/library.js';
 import { createAdminModels } from './admins/model.js';
 import { createAuditLibrary } from './audit/library.js';
 import { createAuditModel } from './audit/model.js';
+import { stdoutSink } from './audit/outbound.js';
 import { trackRequestOrigin } from './audit/request-context.js';
+import { webhookSink } from './audit/webhook.js';
 import { createClientsLibrary } from './clients/library.js';
 import type { Clock } from './clock.js';
 import type { Config, Secrets } from './config.js';
@@ -81,11 +83,16 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   const limiter = createRateLimiter(models.rateLimits, clock);
   const metrics = createMetrics(clock);
   observeCommands(connection, metrics.mongoCommand);
+  const sinks = [
+    ...(config.auditOut.stdout ? [stdoutSink()] : []),
+    ...(config.auditOut.webhook ? [webhookSink(config.auditOut.webhook, { logger, metrics, clock })] : []),
+  ];
   const audit = createAuditLibrary({
     model: models.audit,
     clock,
     logger,
     retentionDays: config.auditRetentionDays,
+    sinks,
   });
   const members = createMembersLibrary({ model: models.members, limiter, hmac, clock, config });
   const messenger = createMessenger(config, clock);

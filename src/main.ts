@@ -14,8 +14,8 @@ import { stopTracing, tracingActive } from './observability/tracing-state.js';
 /**
  * Process entry: configuration → database → app → listen. Without MONGODB_URI (never in
  * production) an embedded development database is started and demo data is seeded.
- * SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, then close.
- * Tracing, when on, was started before this file was loaded
+ * SIGTERM/SIGINT stop accepting connections, let in-flight requests finish, deliver the audit
+ * events still queued, then close. Tracing, when on, was started before this file was loaded
  * (`--import ./dist/src/observability/tracing.js`).
  */
 function say(line = ''): void {
@@ -65,6 +65,8 @@ async function main(): Promise<void> {
   stops.unshift(() => connection.close());
 
   const context = await createAppContext({ config, secrets, connection, logger, clock: systemClock });
+  // Audit events still queued for a webhook go out once no request can add more.
+  stops.unshift(() => context.audit.close());
   stops.push(() => stopTracing());
   if (config.otlpEndpoint && !tracingActive())
     logger.warn(
