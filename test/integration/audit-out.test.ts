@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser } from '../support/browser.js';
-import { authorizationUrl, discoverRp } from '../support/rp.js';
+import { authorizationUrl, firstPartyWebRp } from '../support/rp.js';
 
 /**
  * Audit events out, as a SIEM receives them: a signed webhook that a receiver can verify with
@@ -101,13 +101,7 @@ describe('the audit webhook', () => {
         countryOfResidence: 'JP',
         password: 'the right password',
       });
-      const client = await app.context.clients.create({
-        name: 'Web',
-        kind: 'web',
-        redirectUris: ['https://rp.example.com/cb'],
-        firstParty: true,
-      });
-      const rp = await discoverRp(app.issuer, { ...client, redirectUri: 'https://rp.example.com/cb' });
+      const rp = await firstPartyWebRp(app, 'https://rp.example.com/cb');
       answers = [500];
       const browser = new Browser();
       browser.headers['user-agent'] = 'AuditTest/1.0';
@@ -132,7 +126,7 @@ describe('the audit webhook', () => {
         outcome: 'failure',
         at: stored!.at.toISOString(),
         memberId: member._id,
-        clientId: client.clientId,
+        clientId: rp.clientId,
         ip: expect.stringMatching(/127\.0\.0\.1|::1/),
         userAgent: 'AuditTest/1.0',
         detail: { reason: 'invalid', membershipNumber: member.membershipNumber },

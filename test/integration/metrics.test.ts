@@ -5,7 +5,7 @@ import { startMetricsServer } from '../../src/http/metrics.js';
 import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, type Page, postJson } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
-import { authorizationUrl, discoverRp, exchangeCode, passwordLogin, type RelyingParty } from '../support/rp.js';
+import { authorizationUrl, exchangeCode, firstPartyWebRp, passwordLogin, type RelyingParty } from '../support/rp.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { codeIn } from '../support/vonage.js';
 
@@ -43,13 +43,7 @@ beforeAll(async () => {
     });
     Object.assign(person, { number: member.membershipNumber, id: member._id });
   }
-  const client = await app.context.clients.create({
-    name: 'JAL Web',
-    kind: 'web',
-    redirectUris: [REDIRECT],
-    firstParty: true,
-  });
-  rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
+  rp = await firstPartyWebRp(app, REDIRECT);
 });
 
 afterAll(async () => {
