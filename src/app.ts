@@ -97,7 +97,17 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   const members = createMembersLibrary({ model: models.members, limiter, hmac, clock, config });
   const messenger = createMessenger(config, clock);
   const notices = createNotices({ messenger, clock, logger });
-  const otp = createOtpLibrary({ model: models.codes, limiter, hmac, clock, config, messenger, logger, audit });
+  const otp = createOtpLibrary({
+    model: models.codes,
+    limiter,
+    hmac,
+    clock,
+    config,
+    messenger,
+    logger,
+    audit,
+    metrics,
+  });
   const asOwner = (member: Member | null) => (member ? memberAsOwner(member) : null);
   const passkeys = createPasskeyLibrary({
     realm: 'member',
@@ -176,6 +186,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     clock,
     config,
     logger,
+    metrics,
     issuer: config.issuer,
     signOutEverywhere,
   });

@@ -3,9 +3,8 @@ import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { Member } from '../members/model.js';
-import type { Metrics } from '../observability/metrics.js';
 import { destinationFor } from '../otp/destination.js';
-import { type IssueResult, issueRequestFor } from '../otp/library.js';
+import { issueRequestFor } from '../otp/library.js';
 import type { OtpChannel, OtpPurpose } from '../otp/model.js';
 import { type CodePageOptions, otpErrorMessage, renderCodePage } from './page.js';
 
@@ -52,14 +51,6 @@ export interface CodeFlow {
   check(code: unknown): Promise<{ channel: OtpChannel; destination: string } | undefined>;
 }
 
-/** What became of a code: sent and delivered or failed, or which limit refused it. */
-function countIssue(metrics: Metrics, target: { channel: OtpChannel; destination: string }, result: IssueResult): void {
-  if (result.ok || result.reason === 'deliveryFailed') {
-    metrics.otp('sent', target.channel, target.destination);
-    metrics.otp(result.ok ? 'delivered' : 'failed', target.channel, target.destination);
-  } else metrics.refused(result.reason === 'cooldown' ? 'otp_resend_cooldown' : 'otp_send_caps');
-}
-
 export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): CodeFlow {
   const { member, purpose, binding } = spec;
   const flow: CodeFlow = {
@@ -102,7 +93,6 @@ export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): Cod
           ip: ctx.ip,
         }),
       );
-      countIssue(app.metrics, target, result);
       if (!result.ok) {
         await flow.show(otpErrorMessage(ctx.state.t, result));
         return false;
@@ -114,11 +104,7 @@ export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): Cod
 
     async check(code) {
       const result = await app.otp.verify({ memberId: member._id, purpose, binding, code, ip: ctx.ip });
-      if (result.ok) {
-        app.metrics.otp('verified', result.channel, result.destination);
-        return result;
-      }
-      if (result.reason === 'tooManyFromHere') app.metrics.refused('otp_verify_per_network');
+      if (result.ok) return result;
       await flow.show(otpErrorMessage(ctx.state.t, result));
       return undefined;
     },

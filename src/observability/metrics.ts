@@ -18,7 +18,8 @@ export type Budget =
   | 'otp_send_caps'
   | 'otp_resend_cooldown'
   | 'otp_verify_per_network'
-  | 'passkey_options';
+  | 'passkey_options'
+  | 'recovery_per_network';
 
 export type OtpEvent = 'sent' | 'delivered' | 'failed' | 'verified';
 
