@@ -28,4 +28,6 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Commands are available in the image too, e.g. `docker run --rm --env-file prod.env IMAGE node dist/scripts/create-client.js --help`
-CMD ["node", "dist/src/main.js"]
+# tracing.js comes first so OpenTelemetry can patch http, Koa and MongoDB (it loads nothing
+# unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+CMD ["node", "--import", "./dist/src/observability/tracing.js", "dist/src/main.js"]

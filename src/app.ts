@@ -11,18 +11,21 @@ import { adminAsOwner, createAdminLibrary } from './admins/library.js';
 import { createAdminModels } from './admins/model.js';
 import { createAuditLibrary } from './audit/library.js';
 import { createAuditModel } from './audit/model.js';
+import { stdoutSink } from './audit/outbound.js';
 import { trackRequestOrigin } from './audit/request-context.js';
+import { webhookSink } from './audit/webhook.js';
 import { createClientsLibrary } from './clients/library.js';
 import type { Clock } from './clock.js';
 import type { Config, Secrets } from './config.js';
 import { consoleRelyingParties } from './console/clients.js';
 import { createConsoleSessionModel, createConsoleSessions } from './console/sessions.js';
 import type { AppContext } from './context.js';
-import { isDatabaseReachable } from './db/connection.js';
+import { isDatabaseReachable, observeCommands } from './db/connection.js';
 import { withRequestCache } from './db/request-cache.js';
 import { registerOutboxRoutes } from './dev/outbox-routes.js';
 import { clientAddress } from './http/client-address.js';
 import { errorHandler } from './http/error-handler.js';
+import { measureRequests } from './http/metrics.js';
 import { providerOutages } from './http/provider-outages.js';
 import * as providerPages from './http/provider-pages.js';
 import { pages } from './http/render.js';
@@ -35,10 +38,12 @@ import { createMembersLibrary } from './members/library.js';
 import { createMemberModel, type Member } from './members/model.js';
 import { createMessenger } from './messaging/messenger.js';
 import { createNotices } from './notices/library.js';
+import { createMetrics } from './observability/metrics.js';
 import { ensureOidcIndexes } from './oidc/adapter.js';
 import { createClientCache } from './oidc/client-cache.js';
 import { createClientStore } from './oidc/client-store.js';
 import { watchProvider } from './oidc/events.js';
+import { countTokens } from './oidc/metrics.js';
 import { protocolEndpoints } from './oidc/protocol.js';
 import { createProvider } from './oidc/provider.js';
 import { createProviderRecords } from './oidc/records.js';
@@ -80,11 +85,33 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   await Promise.all([...Object.values(models).map((model) => model.createIndexes()), ensureOidcIndexes(connection)]);
   const hmac = createHmacs(secrets.hmacSecret);
   const limiter = createRateLimiter(models.rateLimits, clock);
-  const audit = createAuditLibrary({ model: models.audit, clock, logger, retentionDays: config.auditRetentionDays });
+  const metrics = createMetrics(clock);
+  observeCommands(connection, metrics.mongoCommand);
+  const sinks = [
+    ...(config.auditOut.stdout ? [stdoutSink()] : []),
+    ...(config.auditOut.webhook ? [webhookSink(config.auditOut.webhook, { logger, metrics, clock })] : []),
+  ];
+  const audit = createAuditLibrary({
+    model: models.audit,
+    clock,
+    logger,
+    retentionDays: config.auditRetentionDays,
+    sinks,
+  });
   const members = createMembersLibrary({ model: models.members, limiter, hmac, clock, config });
   const messenger = createMessenger(config, clock);
   const notices = createNotices({ messenger, clock, logger });
-  const otp = createOtpLibrary({ model: models.codes, limiter, hmac, clock, config, messenger, logger, audit });
+  const otp = createOtpLibrary({
+    model: models.codes,
+    limiter,
+    hmac,
+    clock,
+    config,
+    messenger,
+    logger,
+    audit,
+    metrics,
+  });
   const asOwner = (member: Member | null) => (member ? memberAsOwner(member) : null);
   const passkeys = createPasskeyLibrary({
     realm: 'member',
@@ -95,7 +122,9 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     config,
     clock,
     audit,
+    metrics,
   });
+  metrics.membersWithPasskey(() => passkeys.countOwners());
   const admins = createAdminLibrary({
     admins: models.admins,
     enrolments: models.adminEnrolments,
@@ -114,6 +143,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     config,
     clock,
     audit,
+    metrics,
   });
   const clientCache = createClientCache(connection);
   const provider = createProvider({
@@ -136,6 +166,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     config,
   });
   watchProvider(provider, { audit, logger, records: providerRecords });
+  countTokens(provider, metrics);
   const runtime: AppContext['runtime'] = {};
   const rps = consoleRelyingParties(config, clients, () => runtime.localUrl);
   const consoles = {
@@ -161,6 +192,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     clock,
     config,
     logger,
+    metrics,
     issuer: config.issuer,
     signOutEverywhere,
   });
@@ -169,6 +201,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     secrets,
     logger,
     clock,
+    metrics,
     hmac,
     limiter,
     databaseReachable: () => isDatabaseReachable(connection),
@@ -210,6 +243,7 @@ export function createApp(context: AppContext): Koa {
       if (context.runtime.draining) ctx.set('Connection', 'close');
     }
   });
+  app.use(measureRequests(context.metrics));
   app.use((_ctx, next) => withRequestCache(next));
   app.use(trackRequestOrigin(context.hmac.digest('internal-client', 'console-origin')));
   app.use(securityHeaders({ hsts: config.secureCookies }));

@@ -86,6 +86,20 @@ describe('configuration', () => {
     expect(raised.passkey.optionsPerIpPerHour).toBe(6000);
   });
 
+  it('serves metrics and streams audit events only when asked to', () => {
+    const plain = loadConfig({});
+    expect(plain.metrics).toEqual({ port: undefined, host: '0.0.0.0', token: undefined });
+    expect(plain.auditOut).toEqual({ stdout: false, webhook: undefined });
+    const asked = loadConfig({
+      METRICS_PORT: '9464',
+      AUDIT_STREAM: 'stdout',
+      AUDIT_WEBHOOK_URL: 'https://siem.example.jp/in',
+      AUDIT_WEBHOOK_SECRET: 's'.repeat(32),
+    });
+    expect(asked.metrics.port).toBe(9464);
+    expect(asked.auditOut).toMatchObject({ stdout: true, webhook: { url: 'https://siem.example.jp/in', attempts: 5 } });
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /^Configuration error: PORT /],
     [{ ISSUER: 'not a url' }, /^Configuration error: ISSUER /],
@@ -122,6 +136,12 @@ describe('configuration', () => {
       { RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR: 'lots' },
       /^Configuration error: RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR /,
     ],
+    [{ METRICS_PORT: '3000' }, /METRICS_PORT must differ from PORT/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN must be at least 32 printable characters/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/],
+    [{ AUDIT_STREAM: 'stderr' }, /AUDIT_STREAM must be stdout/],
+    [{ AUDIT_WEBHOOK_URL: 'https://siem.example.jp/in' }, /AUDIT_WEBHOOK_SECRET is required when AUDIT_WEBHOOK_URL/],
+    [{ AUDIT_WEBHOOK_SECRET: 'x'.repeat(32) }, /AUDIT_WEBHOOK_URL is required when AUDIT_WEBHOOK_SECRET/],
   ])('names the bad variable: %j', (env, message) => {
     expect(problem(env)).toMatch(message);
   });

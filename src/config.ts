@@ -59,6 +59,16 @@ const envSchema = z.object({
   RATE_LIMIT_OTP_VERIFY_PER_IP_PER_HOUR: positiveInt.optional(),
   AUDIT_RETENTION_DAYS: positiveInt.default(400),
   DRAIN_SECONDS: z.coerce.number().int().min(0).max(300).optional(),
+  AUDIT_STREAM: z.enum(['stdout'], 'must be stdout (or unset)').optional(),
+  AUDIT_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  AUDIT_WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  METRICS_PORT: port.optional(),
+  METRICS_HOST: z.string().min(1).default('0.0.0.0'),
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{32,}$/, 'must be at least 32 printable characters without spaces')
+    .optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
   WEBAUTHN_RP_ID: z
     .string()
     .regex(
@@ -112,6 +122,14 @@ const defaultsSchema = z.object({
     verifyPerIpPerHour: positiveInt,
   }),
   passkey: z.object({ optionsPerIpPerHour: positiveInt, optionsPerInteraction: positiveInt }),
+  auditWebhook: z.object({
+    attempts: positiveInt,
+    retryBaseMs: positiveInt,
+    timeoutMs: positiveInt,
+    queueSize: positiveInt,
+    concurrency: positiveInt,
+    flushMs: positiveInt,
+  }),
   ttl: z.object({
     interactionSeconds: positiveInt,
     sessionSeconds: positiveInt,
@@ -205,6 +223,15 @@ export interface Config {
   auditRetentionDays: number;
   /** After SIGTERM: how long /readyz answers 503 while requests are still served, before the listener closes. */
   drainSeconds: number;
+  /** Where audit events go besides the database, as they are recorded (audit/outbound.ts). */
+  auditOut: {
+    stdout: boolean;
+    webhook: ({ url: string; secret: string } & Defaults['auditWebhook']) | undefined;
+  };
+  /** Prometheus: a port of its own, and/or the public port behind a bearer token. */
+  metrics: { port: number | undefined; host: string; token: string | undefined };
+  /** Set when spans are exported (observability/tracing.ts reads the OTEL_* variables itself). */
+  otlpEndpoint: string | undefined;
   webauthn: {
     rpId: string;
     rpName: string;
@@ -315,6 +342,23 @@ function parseWebauthn(env: z.infer<typeof envSchema>, issuer: string): Config['
   return { rpId, rpName: env.WEBAUTHN_RP_NAME, origins };
 }
 
+function parseAuditOut(env: z.infer<typeof envSchema>, defaults: Defaults): Config['auditOut'] {
+  const { AUDIT_WEBHOOK_URL: url, AUDIT_WEBHOOK_SECRET: secret } = env;
+  if (url && !secret)
+    throw new ConfigError('AUDIT_WEBHOOK_SECRET', 'is required when AUDIT_WEBHOOK_URL is set (it signs each event)');
+  if (secret && !url) throw new ConfigError('AUDIT_WEBHOOK_URL', 'is required when AUDIT_WEBHOOK_SECRET is set');
+  return {
+    stdout: env.AUDIT_STREAM === 'stdout',
+    webhook: url && secret ? { url, secret, ...defaults.auditWebhook } : undefined,
+  };
+}
+
+function parseMetrics(env: z.infer<typeof envSchema>): Config['metrics'] {
+  if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT)
+    throw new ConfigError('METRICS_PORT', 'must differ from PORT (the metrics are not for the public port)');
+  return { port: env.METRICS_PORT, host: env.METRICS_HOST, token: env.METRICS_TOKEN };
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(source);
   if (!parsed.success) {
@@ -409,6 +453,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     mail,
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     drainSeconds: env.DRAIN_SECONDS ?? (production ? 5 : 0),
+    auditOut: parseAuditOut(env, defaults),
+    metrics: parseMetrics(env),
+    otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
     webauthn,
     outboxFile: env.OUTBOX_FILE
       ? isAbsolute(env.OUTBOX_FILE)

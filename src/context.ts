@@ -12,6 +12,7 @@ import type { Logger } from './log.js';
 import type { MembersLibrary } from './members/library.js';
 import type { Messenger } from './messaging/messenger.js';
 import type { Notices } from './notices/library.js';
+import type { Metrics } from './observability/metrics.js';
 import type { ProviderRecords } from './oidc/records.js';
 import type { OtpLibrary } from './otp/library.js';
 import type { PasskeyLibrary } from './passkeys/library.js';
@@ -27,6 +28,8 @@ export interface AppContext {
   secrets: Secrets;
   logger: Logger;
   clock: Clock;
+  /** Prometheus metrics of this app (its own registry). */
+  metrics: Metrics;
   hmac: Hmac;
   limiter: RateLimiter;
   /** Whether the database answers (readiness probe). */

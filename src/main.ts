@@ -7,12 +7,16 @@ import { systemClock } from './clock.js';
 import { type Config, ConfigError, loadConfig, type Secrets } from './config.js';
 import { registerConsoleClients } from './console/clients.js';
 import { connectDatabase } from './db/connection.js';
+import { startMetricsServer } from './http/metrics.js';
 import { createLogger } from './log.js';
+import { stopTracing, tracingActive } from './observability/tracing-state.js';
 
 /**
  * Process entry: configuration → database → app → listen. Without MONGODB_URI (never in
  * production) an embedded development database is started and demo data is seeded.
- * SIGTERM/SIGINT drain the instance (see shutdown below), then close.
+ * SIGTERM/SIGINT drain the instance (see shutdown below), deliver the audit events still queued,
+ * then close. Tracing, when on, was started before this file was loaded
+ * (`--import ./dist/src/observability/tracing.js`).
  */
 function say(line = ''): void {
   process.stdout.write(`${line}\n`);
@@ -61,6 +65,13 @@ async function main(): Promise<void> {
   stops.unshift(() => connection.close());
 
   const context = await createAppContext({ config, secrets, connection, logger, clock: systemClock });
+  // Audit events still queued for a webhook go out once no request can add more.
+  stops.unshift(() => context.audit.close());
+  stops.push(() => stopTracing());
+  if (config.otlpEndpoint && !tracingActive())
+    logger.warn(
+      'OTEL_EXPORTER_OTLP_ENDPOINT is set but tracing is not loaded: start with node --import ./dist/src/observability/tracing.js (npm start and the Docker image do)',
+    );
   await registerConsoleClients(config, context.clients);
   const banner = [
     `JMB identity provider: ${config.issuer}`,
@@ -73,6 +84,12 @@ async function main(): Promise<void> {
     const { clientSecret } = await seedDemoData(context, demoUrl);
     banner.push(`  demo member: membership number ${DEMO_MEMBER.membershipNumber}, password ${DEMO_MEMBER.password}`);
     if (demoUrl && clientSecret) demo = { clientId: DEMO_CLIENT_ID, clientSecret, url: demoUrl };
+  }
+
+  if (config.metrics.port !== undefined) {
+    const metrics = await startMetricsServer(context.metrics, { port: config.metrics.port, host: config.metrics.host });
+    stops.unshift(() => metrics.close());
+    logger.info({ port: metrics.port, host: config.metrics.host }, 'metrics listening');
   }
 
   const app = createApp(context);

@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { AuditEventType } from './events.js';
 import type { AuditEvent, AuditModel } from './model.js';
+import { type AuditSink, auditMessage } from './outbound.js';
 import { currentRequestOrigin } from './request-context.js';
 
 /** Where the event came from (IP address, browser) is taken from the request being served. */
@@ -30,26 +32,30 @@ export interface AuditLibrary {
   record(event: AuditInput): Promise<void>;
   /** Newest first, for the admin API and a member's own security events. */
   query(query: AuditQuery): Promise<AuditPage>;
+  /** Delivers what the sinks still hold, within a bounded time (shutdown). */
+  close(): Promise<void>;
 }
 
 /**
  * The audit trail: security events are recorded and queried here only. A failure to record is
  * logged, never thrown: an audit outage must not lock members out, and the log line keeps the
- * event.
+ * event. Each event also goes to the sinks (audit/outbound.ts), whether or not the database took it.
  */
 export function createAuditLibrary(deps: {
   model: AuditModel;
   clock: Clock;
   logger: Logger;
   retentionDays: number;
+  sinks?: AuditSink[];
 }): AuditLibrary {
-  const { model, clock, logger, retentionDays } = deps;
+  const { model, clock, logger, retentionDays, sinks = [] } = deps;
   return {
     async record(event) {
       const at = clock.now();
       const origin = currentRequestOrigin();
       const entry = {
         ...event,
+        _id: randomUUID(),
         at,
         ip: origin?.ip,
         userAgent: origin?.userAgent,
@@ -65,6 +71,13 @@ export function createAuditLibrary(deps: {
         },
         'audit',
       );
+      for (const sink of sinks) {
+        try {
+          sink.publish(auditMessage(entry));
+        } catch (error) {
+          logger.error({ err: error, audit: event.type }, 'could not stream an audit event');
+        }
+      }
       try {
         await model.create(entry);
       } catch (error) {
@@ -85,6 +98,10 @@ export function createAuditLibrary(deps: {
       const found = await model.find(filter).sort({ at: -1 }).limit(q.limit).lean<AuditEvent[]>();
       const events = found.map(({ expiresAt: _expires, ...event }) => event);
       return { events, nextBefore: events.length === q.limit ? events.at(-1)!.at : null };
+    },
+
+    async close() {
+      await Promise.all(sinks.map((sink) => sink.close()));
     },
   };
 }

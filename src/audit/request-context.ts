@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
+import { sameSecret } from '../security/hmac.js';
 
 /**
  * Where the current request came from, for the audit trail: libraries record events without
@@ -15,12 +15,6 @@ const storage = new AsyncLocalStorage<RequestOrigin>();
 
 export function currentRequestOrigin(): RequestOrigin | undefined {
   return storage.getStore();
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);

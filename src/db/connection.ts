@@ -40,6 +40,8 @@ export async function connectDatabase(uri: string, options: { dbName?: string | 
     bufferCommands: false,
     // Indexes are created once at start-up (ensureIndexes), not lazily behind the first query.
     autoIndex: false,
+    // Command events for the metrics (observeCommands).
+    monitorCommands: true,
   });
   await connection.asPromise();
   return connection;
@@ -67,4 +69,17 @@ export async function isDatabaseReachable(connection: Connection): Promise<boole
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Each command's name, outcome and duration, for the metrics. Names only: collection names and
+ * arguments stay out of the labels.
+ */
+export function observeCommands(
+  connection: Connection,
+  record: (command: string, outcome: 'success' | 'failure', seconds: number) => void,
+): void {
+  const client = connection.getClient();
+  client.on('commandSucceeded', (event) => record(event.commandName, 'success', event.duration / 1000));
+  client.on('commandFailed', (event) => record(event.commandName, 'failure', event.duration / 1000));
 }

@@ -2,6 +2,7 @@ import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simp
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Clock } from '../clock.js';
+import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { formatJst } from '../i18n/index.js';
 
@@ -59,6 +60,22 @@ export function jsonError(ctx: Context, status: number, message: string, extra: 
   ctx.status = status;
   ctx.set('Cache-Control', 'no-store');
   ctx.body = { error: status === 429 ? 'slow_down' : 'invalid_request', error_description: message, ...extra };
+}
+
+/**
+ * The per-network budget for sign-in passkey options (members' and admins'): false, with the 429
+ * already answered and counted, once it is spent.
+ */
+export async function passkeyOptionsAllowed(ctx: Context, app: AppContext): Promise<boolean> {
+  const limit = await app.limiter.hit(
+    `passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`,
+    app.config.passkey.optionsPerIpPerHour,
+    3600,
+  );
+  if (limit.allowed) return true;
+  app.metrics.refused('passkey_options');
+  jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
+  return false;
 }
 
 export function jsonOk(ctx: Context, body: unknown): void {

@@ -6,6 +6,7 @@ import type { AppContext } from '../context.js';
 import { AppError } from '../errors.js';
 import { csrfToken } from '../http/csrf.js';
 import type { Member } from '../members/model.js';
+import type { SignInMethod } from '../observability/metrics.js';
 import { minAcrOf } from '../oidc/client-metadata.js';
 import { ACR_CHECK } from '../oidc/policy.js';
 import { alternativeFor } from '../otp/destination.js';
@@ -143,25 +144,27 @@ export function amrWithCode(previous: readonly string[], channel: 'sms' | 'email
 
 /**
  * Completes the login step: saves the login (accountId, amr and the acr they reach) in the
- * interaction and gives the URL to send the browser to: back to oidc-provider, or, with an
- * offer, to the optional step that comes first.
+ * interaction, counts the sign-in by method, and gives the URL to send the browser to: back to
+ * oidc-provider, or, with an offer, to the optional step that comes first.
  */
 export async function finishLogin(
   ctx: Context,
   app: AppContext,
   state: SignInState,
-  login: { accountId: string; amr: string[]; offer?: LoginOffer | undefined },
+  login: { accountId: string; amr: string[]; method: SignInMethod; offer?: LoginOffer | undefined },
 ): Promise<string> {
+  const acr = acrFor(state, login.amr);
   const resume = await app.provider.interactionResult(
     ctx.req,
     ctx.res,
     {
       // auth_time is left to oidc-provider's own clock, which its max_age checks use.
-      login: { accountId: login.accountId, acr: acrFor(state, login.amr), amr: login.amr, remember: false },
+      login: { accountId: login.accountId, acr, amr: login.amr, remember: false },
       ...(login.offer ? { offer: login.offer } : {}),
     },
     { mergeWithLastSubmission: false },
   );
+  app.metrics.signIn(login.method, 'success', acr);
   return login.offer ? `/interaction/${state.interaction.uid}${OFFER_PAGES[login.offer]}` : resume;
 }
 

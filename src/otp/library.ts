@@ -9,6 +9,7 @@ import { maskEmail } from '../members/email.js';
 import type { Member } from '../members/model.js';
 import { maskPhone } from '../members/phone.js';
 import type { Messenger } from '../messaging/messenger.js';
+import type { Metrics } from '../observability/metrics.js';
 import type { Hmac } from '../security/hmac.js';
 import { composeOtpMessage } from './messages.js';
 import type { OtpChannel, OtpModel, OtpPurpose } from './model.js';
@@ -90,8 +91,9 @@ export function createOtpLibrary(deps: {
   messenger: Messenger;
   logger: Logger;
   audit: AuditLibrary;
+  metrics: Metrics;
 }): OtpLibrary {
-  const { model, limiter, hmac, clock, config, messenger, logger, audit } = deps;
+  const { model, limiter, hmac, clock, config, messenger, logger, audit, metrics } = deps;
   const rules = config.otp;
   const key = (kind: string, subject: string) => `otp-${kind}:${hmac.digest('rate-limit', subject)}`;
   const hashOf = (codeId: string, code: string) => hmac.digest('otp', `${codeId}:${code}`);
@@ -150,6 +152,7 @@ export function createOtpLibrary(deps: {
       .findOneAndUpdate({ memberId, purpose, codeId: reserved.codeId, consumedAt: null }, { $set: { consumedAt: now } })
       .lean();
     if (!consumed) return { ok: false, reason: 'used' };
+    metrics.otp('verified', reserved.channel, reserved.destination);
     await audit.record({
       type: 'otp.verified',
       outcome: 'success',
@@ -165,6 +168,7 @@ export function createOtpLibrary(deps: {
       const cooldownKey = key('cooldown', `${memberId}:${purpose}`);
       const cooldown = await limiter.hit(cooldownKey, 1, rules.resendCooldownSeconds);
       if (!cooldown.allowed) {
+        metrics.refused('otp_resend_cooldown');
         const retryAfterSeconds = Math.max(1, Math.ceil((cooldown.resetAt.getTime() - clock.now().getTime()) / 1000));
         return { ok: false, reason: 'cooldown', retryAfterSeconds };
       }
@@ -175,6 +179,7 @@ export function createOtpLibrary(deps: {
         limiter.hit(key('ip', request.ip), rules.perIpPerHour, 3600),
       ]);
       if (caps.some((cap) => !cap.allowed)) {
+        metrics.refused('otp_send_caps');
         await audit.record({ type: 'otp.refused', outcome: 'failure', memberId, detail: { purpose, reason: 'caps' } });
         return { ok: false, reason: 'tooMany' };
       }
@@ -210,12 +215,14 @@ export function createOtpLibrary(deps: {
         name: request.memberName,
       });
       const maskedDestination = maskDestination(channel, destination);
+      metrics.otp('sent', channel, destination);
       try {
         if (channel === 'sms') await messenger.sendSms(destination, message.text);
         else await messenger.sendEmail(destination, message.subject!, message.text);
       } catch (error) {
         // Nothing half-done: the undelivered code is removed and the member may retry at once
         // (the hourly caps above still count the attempt).
+        metrics.otp('failed', channel, destination);
         await model.deleteOne({ memberId, purpose, codeId });
         await limiter.reset(cooldownKey);
         logger.warn({ err: error, purpose, channel }, 'one-time password not delivered');
@@ -227,6 +234,7 @@ export function createOtpLibrary(deps: {
         });
         return { ok: false, reason: 'deliveryFailed', channel };
       }
+      metrics.otp('delivered', channel, destination);
       await audit.record({
         type: 'otp.sent',
         outcome: 'success',
@@ -240,7 +248,10 @@ export function createOtpLibrary(deps: {
       // The network's budget counts wrong answers only: members confirming their codes from one
       // address (a carrier's NAT) spend nothing. Looked at first, spent on a failure.
       const fromHere = await limiter.peek(key('verify-ip', request.ip));
-      if (fromHere && fromHere.count >= rules.verifyPerIpPerHour) return { ok: false, reason: 'tooManyFromHere' };
+      if (fromHere && fromHere.count >= rules.verifyPerIpPerHour) {
+        metrics.refused('otp_verify_per_network');
+        return { ok: false, reason: 'tooManyFromHere' };
+      }
       const result = await check(request);
       if (!result.ok) await limiter.hit(key('verify-ip', request.ip), rules.verifyPerIpPerHour, 3600);
       return result;

@@ -17,6 +17,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { isDuplicateKey } from '../db/errors.js';
 import type { Member } from '../members/model.js';
+import type { Metrics } from '../observability/metrics.js';
 import { describeUserAgent } from '../user-agent.js';
 import { authenticatorName } from './authenticators.js';
 import type { ChallengeModel, Passkey, PasskeyModel, PasskeyRealm } from './model.js';
@@ -111,8 +112,9 @@ export function createPasskeyLibrary(deps: {
   config: Config;
   clock: Clock;
   audit: AuditLibrary;
+  metrics: Metrics;
 }) {
-  const { realm, passkeys, challenges, config, clock, audit } = deps;
+  const { realm, passkeys, challenges, config, clock, audit, metrics } = deps;
   // Audit: a member's events name the member; an admin's name the admin as the actor.
   const who = (ownerId: string | undefined) =>
     realm === 'member' ? { memberId: ownerId } : { actor: ownerId ? `admin:${ownerId}` : undefined };
@@ -239,6 +241,7 @@ export function createPasskeyLibrary(deps: {
         ...who(owner.id),
         detail: { name: passkey.name, deviceType: passkey.deviceType, transports: passkey.transports },
       });
+      metrics.passkeyRegistered(realm);
       return { ok: true, passkey, signals: await signalsFor(owner) };
     },
 
@@ -370,6 +373,15 @@ export function createPasskeyLibrary(deps: {
 
     async remove(ownerId: string, id: string): Promise<Passkey | null> {
       return passkeys.findOneAndDelete({ _id: id, ownerId }).lean<Passkey>();
+    },
+
+    /** How many owners have at least one passkey (an index-only walk over ownerId). */
+    async countOwners(): Promise<number> {
+      const [counted] = await passkeys.aggregate<{ owners: number }>([
+        { $group: { _id: '$ownerId' } },
+        { $count: 'owners' },
+      ]);
+      return counted?.owners ?? 0;
     },
   };
 }

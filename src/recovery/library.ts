@@ -9,6 +9,7 @@ import type { MembersLibrary } from '../members/library.js';
 import type { Member } from '../members/model.js';
 import { type PasswordProblem, passwordProblem } from '../members/password-policy.js';
 import type { Notices } from '../notices/library.js';
+import type { Metrics } from '../observability/metrics.js';
 import { destinationFor } from '../otp/destination.js';
 import { issueRequestFor, type OtpLibrary } from '../otp/library.js';
 import type { Hmac } from '../security/hmac.js';
@@ -46,6 +47,7 @@ export function createRecoveryLibrary(deps: {
   clock: Clock;
   config: Config;
   logger: Logger;
+  metrics: Metrics;
   issuer: string;
   /** Ends every session and refresh token of the member, telling the relying apps. */
   signOutEverywhere(memberId: string): Promise<unknown>;
@@ -113,7 +115,10 @@ export function createRecoveryLibrary(deps: {
         config.otp.perIpPerHour,
         3600,
       );
-      if (!budget.allowed) return { ok: false };
+      if (!budget.allowed) {
+        deps.metrics.refused('recovery_per_network');
+        return { ok: false };
+      }
       const member = await members.findByMembershipNumber(input.membershipNumber);
       const now = clock.now();
       await recoveries.replaceOne(

@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 
 /**
  * Keyed hashing for everything we must recognise but never store in clear: one-time codes,
@@ -43,4 +43,10 @@ export function createHmacs(secret: string): Hmac {
       return a.length === b.length && timingSafeEqual(a, b);
     },
   };
+}
+
+/** Constant-time equality of two secrets (bearer tokens, keys), whatever their lengths. */
+export function sameSecret(a: string, b: string): boolean {
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(a), digest(b));
 }

@@ -1,9 +1,10 @@
 import type Router from '@koa/router';
 import type { AppContext } from '../context.js';
+import { metricsEndpoint } from '../http/metrics.js';
 import { renderPage, safeReturnPath } from '../http/render.js';
 import { isLocale, LANG_COOKIE } from '../i18n/index.js';
 
-/** The top page, the language switcher and the probes a load balancer uses. */
+/** The top page, the language switcher, the probes a load balancer uses and the metrics. */
 export function registerSiteRoutes(router: Router, app: AppContext): void {
   router.get('/', async (ctx) => {
     await renderPage(ctx, 'home');
@@ -27,6 +28,9 @@ export function registerSiteRoutes(router: Router, app: AppContext): void {
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { status: 'ok' };
   });
+
+  // Prometheus on the public port only with METRICS_TOKEN (else on METRICS_PORT, or not at all).
+  if (app.config.metrics.token) router.get('/metrics', metricsEndpoint(app.metrics, app.config.metrics.token));
 
   router.get('/readyz', async (ctx) => {
     ctx.set('Cache-Control', 'no-store');

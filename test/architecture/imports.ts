@@ -33,6 +33,7 @@ export const LAYERS: ReadonlyArray<{ name: string; members: readonly string[] }>
       'db',
       'limits',
       'assurance',
+      'observability',
     ],
   },
   {

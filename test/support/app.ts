@@ -93,6 +93,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await context.audit.close();
       await connection.close();
     },
   };

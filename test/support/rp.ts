@@ -1,4 +1,5 @@
 import * as oidc from 'openid-client';
+import type { TestApp } from './app.js';
 import type { Browser, Page } from './browser.js';
 import { findForm } from './browser.js';
 
@@ -28,6 +29,12 @@ export async function discoverRp(issuer: string, client: RpClient): Promise<Rely
   });
   oidc.enableNonRepudiationChecks(config); // verify ID token signatures against the JWKS too
   return { config, clientId: client.clientId, redirectUri: client.redirectUri };
+}
+
+/** A first-party web app registered on `app`, as a relying party. */
+export async function firstPartyWebRp(app: TestApp, redirectUri: string, name = 'JAL Web'): Promise<RelyingParty> {
+  const client = await app.context.clients.create({ name, kind: 'web', redirectUris: [redirectUri], firstParty: true });
+  return discoverRp(app.issuer, { ...client, redirectUri });
 }
 
 export interface PendingLogin {

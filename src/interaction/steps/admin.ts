@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { adminAccountId } from '../../admins/library.js';
 import { isAdminConsole } from '../../clients/kinds.js';
 import type { AppContext } from '../../context.js';
-import { jsonError, jsonOk, parseAuthentication } from '../../http/passkey-ceremony.js';
+import { jsonError, jsonOk, parseAuthentication, passkeyOptionsAllowed } from '../../http/passkey-ceremony.js';
 import { renderPage } from '../../http/render.js';
 import { finishLogin, pageBasics, type SignInState, type Step } from '../step.js';
 
@@ -17,12 +17,7 @@ async function show(ctx: Context, _app: AppContext, state: SignInState): Promise
 
 /** POST /interaction/:uid/admin/options (JSON): a discoverable passkey, nothing to type. */
 async function options(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
-  const limit = await app.limiter.hit(
-    `passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`,
-    app.config.passkey.optionsPerIpPerHour,
-    3600,
-  );
-  if (!limit.allowed) return jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
+  if (!(await passkeyOptionsAllowed(ctx, app))) return;
   jsonOk(ctx, await app.adminPasskeys.authenticationOptions({ binding: state.interaction.uid }));
 }
 
@@ -32,10 +27,16 @@ async function verify(ctx: Context, app: AppContext, state: SignInState): Promis
     binding: state.interaction.uid,
     response: parseAuthentication(ctx),
   });
-  if (!result.ok) return jsonError(ctx, 400, ctx.state.t('admin.login.failed'));
-  const admin = await app.admins.findById(result.owner.id);
-  if (admin?.status !== 'active') return jsonError(ctx, 400, ctx.state.t('admin.login.failed'));
-  const redirect = await finishLogin(ctx, app, state, { accountId: adminAccountId(admin), amr: result.amr });
+  const admin = result.ok ? await app.admins.findById(result.owner.id) : null;
+  if (!result.ok || admin?.status !== 'active') {
+    app.metrics.signIn('admin_passkey', 'failure');
+    return jsonError(ctx, 400, ctx.state.t('admin.login.failed'));
+  }
+  const redirect = await finishLogin(ctx, app, state, {
+    accountId: adminAccountId(admin),
+    amr: result.amr,
+    method: 'admin_passkey',
+  });
   jsonOk(ctx, { redirect, signals: result.signals });
 }
 

@@ -57,7 +57,7 @@ export const otpStep: Step = {
         const offer =
           verified.channel === 'sms' && passkeyDevice.wanted(ctx, app.hmac, member._id) ? 'passkey-sms' : undefined;
         const amr = amrWithCode(state.amr, verified.channel);
-        seeOther(ctx, await finishLogin(ctx, app, state, { accountId: member._id, amr, offer }));
+        seeOther(ctx, await finishLogin(ctx, app, state, { accountId: member._id, amr, method: 'otp', offer }));
       },
     },
   ],

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { ACR } from '../../assurance/acr.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
-import { jsonError, jsonOk, parseAuthentication } from '../../http/passkey-ceremony.js';
+import { jsonError, jsonOk, parseAuthentication, passkeyOptionsAllowed } from '../../http/passkey-ceremony.js';
 import { passkeyDevice } from '../../http/passkey-device.js';
 import { renderPage } from '../../http/render.js';
 import { parseMembershipNumber } from '../../members/library.js';
@@ -57,7 +57,10 @@ async function options(ctx: Context, app: AppContext, state: SignInState): Promi
         app.config.passkey.optionsPerInteraction,
         app.config.ttl.interactionSeconds,
       );
-  if (!limit.allowed) return jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
+  if (!limit.allowed) {
+    app.metrics.refused('passkey_options');
+    return jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
+  }
   jsonOk(
     ctx,
     await app.passkeys.authenticationOptions({
@@ -73,6 +76,7 @@ async function verify(ctx: Context, app: AppContext, state: SignInState): Promis
   const response = parseAuthentication(ctx);
   const result = await app.passkeys.authenticate({ binding: state.interaction.uid, response });
   if (!result.ok) {
+    app.metrics.signIn('passkey', 'failure');
     // One message for every failure: nobody learns whether a number or a passkey exists.
     const signal =
       result.reason === 'unknownCredential' && result.discoverable
@@ -85,6 +89,7 @@ async function verify(ctx: Context, app: AppContext, state: SignInState): Promis
   const redirect = await finishLogin(ctx, app, state, {
     accountId: result.owner.id,
     amr: result.amr,
+    method: result.crossDevice ? 'passkey_cross_device' : 'passkey',
     offer: result.crossDevice ? 'passkey' : undefined,
   });
   jsonOk(ctx, { redirect, signals: result.signals });

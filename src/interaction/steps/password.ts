@@ -90,6 +90,9 @@ async function submit(ctx: Context, app: AppContext, state: SignInState): Promis
       clientId,
       detail: { reason: result.reason, membershipNumber },
     });
+    app.metrics.signIn('password', 'failure');
+    if (result.reason === 'lockedOut') app.metrics.refused('login_number_lockout');
+    if (result.reason === 'tooManyFromHere') app.metrics.refused('login_per_network');
     const { key, status } = refusal[result.reason];
     return show(ctx, app, state, {
       membershipNumber,
@@ -97,7 +100,7 @@ async function submit(ctx: Context, app: AppContext, state: SignInState): Promis
       status,
     });
   }
-  const url = await finishLogin(ctx, app, state, { accountId: result.member._id, amr: ['pwd'] });
+  const url = await finishLogin(ctx, app, state, { accountId: result.member._id, amr: ['pwd'], method: 'password' });
   await app.audit.record({ type: 'login.password', outcome: 'success', memberId: result.member._id, clientId });
   seeOther(ctx, url);
 }
