@@ -91,3 +91,8 @@ export function otpErrorMessage(
       return { error: t(`otp.error.${result.reason}`), status: 401 };
   }
 }
+
+/** Why no SMS can go to a number: its country calling code is not in SMS_CALLING_CODES. */
+export function callingCodeMessage(t: Context['state']['t'], config: Config): string {
+  return t('phone.callingCode', { codes: config.smsGuard.callingCodes.join(', ') });
+}

@@ -4,7 +4,7 @@ import type { Member } from '../members/model.js';
 import { alternativeFor, destinationFor } from './destination.js';
 
 /** Where a member's code goes (seed 003 and 000), as a decision table. */
-const config = { smsCountries: ['JP'] } as Config;
+const config = { smsCountries: ['JP'], smsGuard: { callingCodes: ['+81'] } } as Config;
 const PHONE = '+819012345678';
 const EMAIL = 'hanako@example.jp';
 
@@ -28,6 +28,12 @@ describe('the destination of a one-time password', () => {
     ['the notification destination, e-mail', {}, 'step-up', email],
     ['the notification destination, SMS', { notificationChannel: 'sms' }, 'step-up', sms],
     [
+      'e-mail when SMS is chosen but the number’s country calling code is not allowed',
+      { notificationChannel: 'sms', phone: '+447911123456' },
+      'step-up',
+      email,
+    ],
+    [
       'e-mail when SMS is chosen but the number is not verified',
       { notificationChannel: 'sms', phoneVerified: false },
       'step-up',
@@ -50,6 +56,12 @@ describe('the destination of a one-time password', () => {
     [
       'nowhere for a passkey registration without a verified number',
       { phoneVerified: false },
+      'passkey-registration',
+      { ok: false, problem: 'smsRequired' },
+    ],
+    [
+      'nowhere for a passkey registration to a number outside the allowed calling codes',
+      { phone: '+12025550143' },
       'passkey-registration',
       { ok: false, problem: 'smsRequired' },
     ],

@@ -59,6 +59,7 @@ export const en = {
   'phone.invalid':
     'Enter a valid mobile phone number, such as 090-1234-5678 (outside Japan, start with + and the country code).',
   'phone.notMobile': 'This is not a mobile phone number. Text messages (SMS) can only be sent to a mobile phone.',
+  'phone.callingCode': 'Text messages (SMS) can only be sent to mobile phone numbers with the country code {codes}.',
 
   'otp.title': 'One-time password',
   'otp.stepUp.intro': 'To continue to {client}, please confirm it is you with a one-time password.',

@@ -59,6 +59,7 @@ export const ja: Record<MessageKey, string> = {
   'phone.invalid':
     '正しい携帯電話番号を入力してください（例: 090-1234-5678。日本国外の番号は+と国番号から入力してください）。',
   'phone.notMobile': '携帯電話の番号ではありません。SMSは携帯電話にのみ送信できます。',
+  'phone.callingCode': 'SMSは国番号{codes}の携帯電話番号にのみ送信できます。',
 
   'otp.title': 'ワンタイムパスワード',
   'otp.stepUp.intro': '{client}へ進むには、ワンタイムパスワードによる本人確認が必要です。',
