@@ -40,6 +40,7 @@ import { createProvider } from './oidc/provider.js';
 import { createProviderRecords } from './oidc/records.js';
 import { createOtpLibrary } from './otp/library.js';
 import { createOtpModel } from './otp/model.js';
+import { createSmsGuard } from './otp/sms-guard.js';
 import { createPasskeyLibrary, memberAsOwner } from './passkeys/library.js';
 import { createPasskeyModels } from './passkeys/model.js';
 import { projectRoot, publicDir } from './paths.js';
@@ -80,7 +81,18 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   const members = createMembersLibrary({ model: models.members, limiter, hmac, clock, config });
   const messenger = createMessenger(config, clock);
   const notices = createNotices({ messenger, clock, logger });
-  const otp = createOtpLibrary({ model: models.codes, limiter, hmac, clock, config, messenger, logger, audit });
+  const smsGuard = createSmsGuard({ limiter, hmac, clock, config, logger });
+  const otp = createOtpLibrary({
+    model: models.codes,
+    limiter,
+    hmac,
+    clock,
+    config,
+    messenger,
+    logger,
+    audit,
+    smsGuard,
+  });
   const asOwner = (member: Member | null) => (member ? memberAsOwner(member) : null);
   const passkeys = createPasskeyLibrary({
     realm: 'member',
@@ -171,6 +183,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     messenger,
     notices,
     otp,
+    smsGuard,
     passkeys,
     admins,
     adminPasskeys,

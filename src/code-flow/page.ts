@@ -74,6 +74,8 @@ export function otpErrorMessage(
       return { error: t('otp.error.cooldown', { seconds: result.retryAfterSeconds }), status: 429 };
     case 'tooMany':
       return { error: t('otp.error.tooMany'), status: 429 };
+    case 'smsUnavailable':
+      return { error: t('otp.sms.unavailable'), status: 503 };
     case 'tooManyFromHere':
       return { error: t('otp.error.tooManyFromHere'), status: 429 };
     case 'deliveryFailed':

@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditLibrary } from '../audit/library.js';
-import type { Clock } from '../clock.js';
+import { type Clock, secondsUntil } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Locale } from '../i18n/index.js';
 import type { RateLimiter } from '../limits/library.js';
@@ -12,11 +12,13 @@ import type { Messenger } from '../messaging/messenger.js';
 import type { Hmac } from '../security/hmac.js';
 import { composeOtpMessage } from './messages.js';
 import type { OtpChannel, OtpModel, OtpPurpose } from './model.js';
+import type { SmsGuard } from './sms-guard.js';
 
 /**
  * Issuing and checking one-time passwords: 6 digits from a CSPRNG, valid OTP_TTL_MINUTES, single
  * use, only the latest valid, stored as an HMAC, at most `maxAttempts` tries, with a resend
- * cooldown and hourly caps per member, destination and IP so the SMS budget cannot be pumped.
+ * cooldown and hourly caps per member, destination and IP so the SMS budget cannot be pumped; an
+ * SMS also passes the toll-fraud controls of sms-guard.ts.
  */
 export interface IssueRequest {
   memberId: string;
@@ -38,7 +40,9 @@ export type IssueResult =
   | { ok: true; channel: OtpChannel; maskedDestination: string; expiresAt: Date; resendAt: Date }
   | { ok: false; reason: 'cooldown'; retryAfterSeconds: number }
   | { ok: false; reason: 'tooMany' }
-  | { ok: false; reason: 'deliveryFailed'; channel: OtpChannel };
+  | { ok: false; reason: 'deliveryFailed'; channel: OtpChannel }
+  /** No SMS may go there (calling code), or none now (the SMS budget, the number's range): nothing was sent. */
+  | { ok: false; reason: 'smsUnavailable'; cause: 'callingCode' | 'prefix' | 'budget' };
 
 export type VerifyResult =
   | { ok: true; channel: OtpChannel; destination: string }
@@ -90,8 +94,9 @@ export function createOtpLibrary(deps: {
   messenger: Messenger;
   logger: Logger;
   audit: AuditLibrary;
+  smsGuard: SmsGuard;
 }): OtpLibrary {
-  const { model, limiter, hmac, clock, config, messenger, logger, audit } = deps;
+  const { model, limiter, hmac, clock, config, messenger, logger, audit, smsGuard } = deps;
   const rules = config.otp;
   const key = (kind: string, subject: string) => `otp-${kind}:${hmac.digest('rate-limit', subject)}`;
   const hashOf = (codeId: string, code: string) => hmac.digest('otp', `${codeId}:${code}`);
@@ -103,8 +108,7 @@ export function createOtpLibrary(deps: {
       const cooldownKey = key('cooldown', `${memberId}:${purpose}`);
       const cooldown = await limiter.hit(cooldownKey, 1, rules.resendCooldownSeconds);
       if (!cooldown.allowed) {
-        const retryAfterSeconds = Math.max(1, Math.ceil((cooldown.resetAt.getTime() - clock.now().getTime()) / 1000));
-        return { ok: false, reason: 'cooldown', retryAfterSeconds };
+        return { ok: false, reason: 'cooldown', retryAfterSeconds: secondsUntil(clock, cooldown.resetAt) };
       }
       // Every cap counts this attempt, even when another cap refuses it.
       const caps = await Promise.all([
@@ -115,6 +119,21 @@ export function createOtpLibrary(deps: {
       if (caps.some((cap) => !cap.allowed)) {
         await audit.record({ type: 'otp.refused', outcome: 'failure', memberId, detail: { purpose, reason: 'caps' } });
         return { ok: false, reason: 'tooMany' };
+      }
+      const sms = channel === 'sms' ? await smsGuard.admit(destination) : undefined;
+      if (sms && !sms.ok) {
+        // Nothing was sent, so nothing to cool down from: the member may take the e-mail code at once.
+        await limiter.reset(cooldownKey);
+        const { ok: _, ...refusal } = sms;
+        await audit.record({
+          type: 'otp.sms_refused',
+          outcome: 'failure',
+          memberId,
+          detail: { purpose, ...refusal, to: maskDestination(channel, destination) },
+        });
+        return refusal.reason === 'backoff'
+          ? { ok: false, reason: 'cooldown', retryAfterSeconds: refusal.retryAfterSeconds }
+          : { ok: false, reason: 'smsUnavailable', cause: refusal.reason };
       }
 
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -156,6 +175,7 @@ export function createOtpLibrary(deps: {
         // (the hourly caps above still count the attempt).
         await model.deleteOne({ memberId, purpose, codeId });
         await limiter.reset(cooldownKey);
+        await sms?.settle(false);
         logger.warn({ err: error, purpose, channel }, 'one-time password not delivered');
         await audit.record({
           type: 'otp.delivery_failed',
@@ -165,6 +185,7 @@ export function createOtpLibrary(deps: {
         });
         return { ok: false, reason: 'deliveryFailed', channel };
       }
+      await sms?.settle(true);
       await audit.record({
         type: 'otp.sent',
         outcome: 'success',

@@ -98,6 +98,9 @@ export const en = {
   'otp.error.tooManyFromHere': 'Too many attempts from your network. Please wait a while and try again.',
   'otp.error.noDestination':
     'No e-mail address or mobile phone number that can receive one-time passwords is registered. Please contact the JAL Mileage Bank Center.',
+  'otp.sms.fallback':
+    'Text messages (SMS) cannot be sent right now, so we will send your one-time password by e-mail instead.',
+  'otp.sms.unavailable': 'Text messages (SMS) cannot be sent right now. Please try again later.',
   'otp.error.unavailableLevel': 'This application requires a sign-in method that is not available for your account.',
   'otp.purpose.step-up': 'to confirm your sign-in',
   'otp.purpose.account': 'to open your membership information',

@@ -98,6 +98,8 @@ export const ja: Record<MessageKey, string> = {
   'otp.error.tooManyFromHere': 'お使いのネットワークからの試行が多すぎます。しばらくしてから再度お試しください。',
   'otp.error.noDestination':
     'ワンタイムパスワードを受け取れるメールアドレスまたは携帯電話番号が登録されていません。JALマイレージバンクセンターへお問い合わせください。',
+  'otp.sms.fallback': '現在SMSを送信できないため、ワンタイムパスワードをメールでお送りします。',
+  'otp.sms.unavailable': '現在SMSを送信できません。しばらくしてから再度お試しください。',
   'otp.error.unavailableLevel': 'このアプリでは、お客さまのアカウントでご利用いただけないログイン方法が必要です。',
   'otp.purpose.step-up': 'ログインの確認',
   'otp.purpose.account': '会員情報の確認・変更',
