@@ -19,6 +19,8 @@ export interface CodePageOptions {
   /** An optional step: a link that skips it (the passkey offer after a cross-device sign-in). */
   skip?: { continueUrl: string } | undefined;
   error?: string | undefined;
+  /** Why the code goes where it goes (SMS cannot be sent now: by e-mail instead). */
+  notice?: string | undefined;
   status?: number | undefined;
   /** Where a code would go, before one is sent. */
   preview?: { channel: OtpChannel; destination: string } | undefined;
@@ -59,6 +61,7 @@ export async function renderCodePage(ctx: Context, config: Config, options: Code
         maskedDestination: maskDestination(options.alternative.channel, options.alternative.destination),
       },
       error: options.error,
+      notice: options.notice,
     },
     options.status,
   );

@@ -32,7 +32,8 @@ export function destinationFor(
 
 /**
  * The member's other usable channel for a step-up, if any: a member whose phone is lost (or who
- * gets no e-mail) can have the code sent the other way. Registering a passkey stays SMS only.
+ * gets no e-mail) can have the code sent the other way. An e-mail alternative is also where a code
+ * goes while the SMS guard holds SMS back. Registering a passkey stays SMS only.
  */
 export function alternativeFor(
   member: Member,
