@@ -86,6 +86,7 @@ describe('the other channel a member may choose for a step-up', () => {
     ['SMS when it would go by e-mail', {}, { channel: 'sms', destination: PHONE }],
     ['none without a verified e-mail address', { notificationChannel: 'sms', emailVerified: false }, undefined],
     ['none outside the SMS countries', { countryOfResidence: 'US' }, undefined],
+    ['none to a number outside the allowed calling codes', { phone: '+447911123456' }, undefined],
   ])('%s', (_name, fields, expected) => {
     expect(alternativeFor(member(fields), 'step-up', config)).toEqual(expected);
   });

@@ -33,11 +33,11 @@ export function destinationFor(
 /**
  * The member's other usable channel for a step-up, if any: a member whose phone is lost (or who
  * gets no e-mail) can have the code sent the other way. An e-mail alternative is also where a code
- * goes while the SMS guard holds SMS back. Registering a passkey stays SMS only.
+ * goes while the SMS guard holds SMS back (a password reset too). Registering a passkey stays SMS only.
  */
 export function alternativeFor(
   member: Member,
-  purpose: Extract<OtpPurpose, 'step-up' | 'account'>,
+  purpose: Extract<OtpPurpose, 'step-up' | 'account' | 'password-reset'>,
   config: Config,
 ): { channel: OtpChannel; destination: string } | undefined {
   const primary = destinationFor(member, purpose, config);

@@ -4,9 +4,11 @@ import { ManualClock } from '../../src/clock.js';
 import { createLogger } from '../../src/log.js';
 import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, type Page, textOf } from '../support/browser.js';
+import { eventually } from '../support/eventually.js';
 import { exchangeCode } from '../support/rp.js';
 import {
   isCallback,
+  loginPage,
   PASSWORD,
   type SmsTestBed,
   sendSms,
@@ -136,6 +138,20 @@ describe('while the SMS budget is used up', () => {
     const claims = (await exchangeCode(bed.rp, done.url, pending)).claims()!;
     expect(claims.acr).toBe(ACR.otp);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+  });
+
+  it('a password reset by SMS goes by e-mail', async () => {
+    await sendSms(app, 3);
+    const before = sent();
+    const { browser, login } = await loginPage(bed);
+    const form = await browser.go(
+      new URL(login.html.querySelector('a[href$="/recovery"]')!.getAttribute('href')!, login.url).href,
+    );
+    const seen = bed.delivery.smtp.inbox.length;
+    await browser.submit(form, 'form[action$="/recovery"]', { membershipNumber: withMail.number });
+    const mail = await eventually(() => bed.delivery.smtp.inbox.slice(seen).find((m) => m.to.includes(withMail.email)));
+    expect(codeIn(mail.text)).toMatch(/^\d{6}$/);
+    expect(sent()).toBe(before);
   });
 
   it('a member with no e-mail address to fall back on is told to try later, and SMS go again after the hour', async () => {

@@ -79,12 +79,17 @@ export async function startSmsTestBed(options: {
   };
 }
 
-/** A relying app asks for the one-time-password level; ends on the code page after the password. */
-export async function signInForCode(bed: SmsTestBed, membershipNumber: string, language: 'en' | 'ja' = 'en') {
+/** A relying app asks for the one-time-password level: the login page. */
+export async function loginPage(bed: SmsTestBed, language: 'en' | 'ja' = 'en') {
   const browser = new Browser();
   browser.headers['accept-language'] = language;
   const pending = await authorizationUrl(bed.rp, { acr_values: ACR.otp });
-  const login = await browser.go(pending.url, { stopAt: isCallback });
+  return { browser, pending, login: await browser.go(pending.url, { stopAt: isCallback }) };
+}
+
+/** The same, ending on the code page after the password. */
+export async function signInForCode(bed: SmsTestBed, membershipNumber: string, language: 'en' | 'ja' = 'en') {
+  const { browser, pending, login } = await loginPage(bed, language);
   const page = await browser.submit(login, 'form[action$="/login"]', { membershipNumber, password: PASSWORD });
   return { browser, page, pending };
 }
