@@ -31,6 +31,7 @@ const clock = new ManualClock({ running: true });
 const logged: Array<{ level: number; msg: string; window?: string }> = [];
 const withMail = { number: '', email: 'sms.mail@example.jp', phone: '+819011112222' };
 const smsOnly = { number: '', phone: '+819033334444' };
+const mailFirst = { number: '', email: 'mail.first@example.jp', phone: '+819055556666' };
 
 beforeAll(async () => {
   bed = await startSmsTestBed({
@@ -42,6 +43,7 @@ beforeAll(async () => {
   app = bed.app;
   withMail.number = await bed.member(withMail.phone, withMail.email);
   smsOnly.number = await bed.member(smsOnly.phone, null);
+  mailFirst.number = await bed.member(mailFirst.phone, mailFirst.email, 'email');
 });
 
 afterAll(() => bed?.close());
@@ -138,6 +140,31 @@ describe('while the SMS budget is used up', () => {
     const claims = (await exchangeCode(bed.rp, done.url, pending)).claims()!;
     expect(claims.acr).toBe(ACR.otp);
     expect(claims.amr).toEqual(['pwd', 'otp', 'mfa']);
+  });
+
+  it('an SMS asked for just as the budget runs out is not sent: the page offers the e-mail code', async () => {
+    const { browser, page } = await signInForCode(bed, withMail.number);
+    expect(textOf(page, '.card')).toContain('We will send a one-time password by SMS to ***-****-2222.');
+    await sendSms(app, 3);
+    const before = { sms: sent(), mail: bed.delivery.smtp.inbox.length };
+    const offered = await send(browser, page);
+    expect(textOf(offered, '[role=status]')).toBe(
+      'Text messages (SMS) cannot be sent right now, so we will send your one-time password by e-mail instead.',
+    );
+    expect(textOf(offered, '.card')).toContain('We will send a one-time password by e-mail to s***@example.jp.');
+    expect({ sms: sent(), mail: bed.delivery.smtp.inbox.length }).toEqual(before);
+    await send(browser, offered);
+    expect(bed.delivery.smtp.inbox.length).toBe(before.mail + 1);
+    expect(sent()).toBe(before.sms);
+  });
+
+  it('a member whose code goes by e-mail is not offered SMS instead', async () => {
+    const { page } = await signInForCode(bed, mailFirst.number);
+    expect(page.html.querySelector('form.alternative')).not.toBeNull();
+    await sendSms(app, 3);
+    const { page: later } = await signInForCode(bed, mailFirst.number);
+    expect(textOf(later, '.card')).toContain('We will send a one-time password by e-mail to m***@example.jp.');
+    expect(later.html.querySelector('form.alternative')).toBeNull();
   });
 
   it('a password reset by SMS goes by e-mail', async () => {

@@ -25,8 +25,8 @@ export interface SmsTestBed {
   rp: RelyingParty;
   /** How many SMS have reached the Vonage stand-in so far. */
   sent(): number;
-  /** A member in Japan who chose SMS, with this number (and e-mail address, verified unless null). */
-  member(phone: string, email: string | null): Promise<string>;
+  /** A member in Japan with this number and e-mail address (verified unless null); codes by SMS unless told. */
+  member(phone: string, email: string | null, channel?: 'sms' | 'email'): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -55,13 +55,13 @@ export async function startSmsTestBed(options: {
     delivery,
     rp,
     sent: () => delivery.vonage.sent.length,
-    async member(phone, email) {
+    async member(phone, email, channel = 'sms') {
       const created = await app.context.members.create({
         familyName: 'Sms',
         givenName: 'Member',
         email: email ?? `unverified.${phone.slice(-4)}@example.jp`,
         phone,
-        notificationChannel: 'sms',
+        notificationChannel: channel,
         countryOfResidence: 'JP',
         password: PASSWORD,
         locale: 'en',
