@@ -69,7 +69,7 @@ export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): Cod
     target?.channel === 'sms' ? app.smsGuard.available(target.destination) : ({ ok: true } as const);
 
   /** The channel asked for (the primary one unless the form names the other), unless the SMS guard holds SMS back. */
-  async function resolve(asked?: unknown): Promise<Resolved> {
+  async function resolve(asked?: OtpChannel): Promise<Resolved> {
     const { destination: primary, alternative } = spec;
     const wanted = alternative && asked === alternative.channel ? alternative : primary;
     if ('problem' in wanted) return { problem: t(wanted.problem), status: 409 };
@@ -84,7 +84,13 @@ export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): Cod
   async function render(view: { error?: string | undefined; status?: number | undefined }, known?: Resolved) {
     const common = { ...spec.page, error: view.error, status: view.status };
     const live = await app.otp.status(member._id, purpose, binding);
-    if (live) return renderCodePage(ctx, app.config, { ...common, alternative: spec.alternative, code: live });
+    if (live) {
+      // A resend that did not go (SMS held back) says why on the page of the code still valid.
+      const why =
+        known && ('problem' in known ? { error: known.problem, status: known.status } : { notice: known.notice });
+      const alternative = (await smsNow(spec.alternative)).ok ? spec.alternative : undefined;
+      return renderCodePage(ctx, app.config, { ...common, ...why, alternative, code: live });
+    }
     const target = known ?? (await resolve());
     if ('problem' in target) {
       return renderCodePage(ctx, app.config, {
@@ -109,7 +115,8 @@ export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): Cod
 
     async send() {
       // "Send it by e-mail instead": the member's other channel, when the form asks for it.
-      const asked = (ctx.request.body as { channel?: unknown } | undefined)?.channel;
+      const field = (ctx.request.body as { channel?: unknown } | undefined)?.channel;
+      const asked = field === 'sms' || field === 'email' ? field : undefined;
       const target = await resolve(asked);
       // Not where the member asked (SMS held back): the page says so and offers the e-mail code.
       if ('problem' in target || (asked !== undefined && asked !== target.channel)) {

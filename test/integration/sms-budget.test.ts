@@ -158,6 +158,21 @@ describe('while the SMS budget is used up', () => {
     expect(sent()).toBe(before.sms);
   });
 
+  it('a new code asked for while the last one is still valid says why none was sent', async () => {
+    const { browser, page } = await signInForCode(bed, smsOnly.number);
+    const entry = await send(browser, page);
+    await sendSms(app, 2);
+    const before = sent();
+    clock.advanceSeconds(61);
+    const refused = await browser.submit(entry, 'details.help form');
+    expect(refused.status).toBe(503);
+    expect(textOf(refused, '[role=alert]')).toBe(
+      'Text messages (SMS) cannot be sent right now. Please try again later.',
+    );
+    expect(refused.html.querySelector('#code')).not.toBeNull();
+    expect(sent()).toBe(before);
+  });
+
   it('a member whose code goes by e-mail is not offered SMS instead', async () => {
     const { page } = await signInForCode(bed, mailFirst.number);
     expect(page.html.querySelector('form.alternative')).not.toBeNull();
