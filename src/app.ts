@@ -49,6 +49,7 @@ import { createProvider } from './oidc/provider.js';
 import { createProviderRecords } from './oidc/records.js';
 import { createOtpLibrary } from './otp/library.js';
 import { createOtpModel } from './otp/model.js';
+import { createSmsGuard } from './otp/sms-guard.js';
 import { createPasskeyLibrary, memberAsOwner } from './passkeys/library.js';
 import { createPasskeyModels } from './passkeys/model.js';
 import { projectRoot, publicDir } from './paths.js';
@@ -101,6 +102,23 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   const members = createMembersLibrary({ model: models.members, limiter, hmac, clock, config });
   const messenger = createMessenger(config, clock);
   const notices = createNotices({ messenger, clock, logger });
+  const smsRefusals = {
+    callingCode: 'sms_calling_code',
+    prefix: 'sms_prefix',
+    budget: 'sms_budget',
+    backoff: 'sms_backoff',
+  } as const;
+  const smsGuard = createSmsGuard({
+    limiter,
+    hmac,
+    clock,
+    config,
+    logger,
+    onEvent: (event) => {
+      if (event.type === 'refused') metrics.refused(smsRefusals[event.reason]);
+    },
+  });
+  metrics.smsBudgets(() => smsGuard.budgets());
   const otp = createOtpLibrary({
     model: models.codes,
     limiter,
@@ -111,6 +129,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     logger,
     audit,
     metrics,
+    smsGuard,
   });
   const asOwner = (member: Member | null) => (member ? memberAsOwner(member) : null);
   const passkeys = createPasskeyLibrary({
@@ -210,6 +229,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     messenger,
     notices,
     otp,
+    smsGuard,
     passkeys,
     admins,
     adminPasskeys,

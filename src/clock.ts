@@ -5,6 +5,11 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
+/** Whole seconds from now until `at`, at least 1: what a "please wait N seconds" says. */
+export function secondsUntil(clock: Clock, at: Date): number {
+  return Math.max(1, Math.ceil((at.getTime() - clock.now().getTime()) / 1000));
+}
+
 /**
  * A clock for tests. Frozen by default, so an expiry can be tested to the millisecond; with
  * `running: true` it follows real time plus whatever it was advanced by, for tests that also

@@ -100,6 +100,27 @@ describe('configuration', () => {
     expect(asked.auditOut).toMatchObject({ stdout: true, webhook: { url: 'https://siem.example.jp/in', attempts: 5 } });
   });
 
+  it('takes the SMS toll-fraud controls from the environment, or from config/defaults.json', () => {
+    expect(loadConfig({}).smsGuard).toEqual({
+      callingCodes: ['+81'],
+      budgetPerHour: 1000,
+      budgetPerDay: 10000,
+      prefixDigits: 6,
+      prefixPerHour: 30,
+      backoff: { baseSeconds: 60, maxSeconds: 1800, quietSeconds: 3600 },
+    });
+    const set = loadConfig({
+      SMS_CALLING_CODES: '+81,+1,+852',
+      SMS_BUDGET_PER_HOUR: '50',
+      SMS_BUDGET_PER_DAY: '400',
+      SMS_PREFIX_PER_HOUR: '5',
+    }).smsGuard;
+    expect(set).toMatchObject({ callingCodes: ['+81', '+1', '+852'], budgetPerHour: 50, budgetPerDay: 400 });
+    expect(set.prefixPerHour).toBe(5);
+    // 0 stops SMS altogether: every code goes by e-mail.
+    expect(loadConfig({ SMS_BUDGET_PER_HOUR: '0' }).smsGuard.budgetPerHour).toBe(0);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /^Configuration error: PORT /],
     [{ ISSUER: 'not a url' }, /^Configuration error: ISSUER /],
@@ -169,6 +190,13 @@ describe('configuration', () => {
     [{ SMS_TRANSPORT: 'outbox' }, /SMS_TRANSPORT must be vonage in production/],
     [{ MAIL_FROM: 'nobody' }, /MAIL_FROM must be an e-mail address/],
     [{ SMS_COUNTRIES: 'Japan' }, /SMS_COUNTRIES must be comma-separated ISO 3166-1 alpha-2 codes/],
+    [{ SMS_CALLING_CODES: '81' }, /SMS_CALLING_CODES must be comma-separated country calling codes such as \+81/],
+    [{ SMS_CALLING_CODES: '+81, +1' }, /SMS_CALLING_CODES must be comma-separated country calling codes/],
+    [{ SMS_CALLING_CODES: '+81,+999' }, /SMS_CALLING_CODES has \+999, which is not a country calling code/],
+    [{ SMS_BUDGET_PER_HOUR: 'lots' }, /^Configuration error: SMS_BUDGET_PER_HOUR /],
+    [{ SMS_BUDGET_PER_HOUR: '-1' }, /^Configuration error: SMS_BUDGET_PER_HOUR /],
+    [{ SMS_BUDGET_PER_DAY: '500' }, /SMS_BUDGET_PER_DAY must be at least SMS_BUDGET_PER_HOUR \(1000\)/],
+    [{ SMS_PREFIX_PER_HOUR: '0' }, /^Configuration error: SMS_PREFIX_PER_HOUR /],
   ])('refuses an unsafe production configuration: %j', (change, message) => {
     expect(problem({ ...production(), ...change })).toMatch(message);
   });

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
@@ -31,6 +32,7 @@ export type Jwks = { keys: Array<Record<string, unknown>> };
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v));
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().nonnegative();
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -100,6 +102,13 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Z]{2}(,[A-Z]{2})*$/, 'must be comma-separated ISO 3166-1 alpha-2 codes such as JP')
     .default('JP'),
+  SMS_CALLING_CODES: z
+    .string()
+    .regex(/^\+\d{1,3}(,\+\d{1,3})*$/, 'must be comma-separated country calling codes such as +81')
+    .default('+81'),
+  SMS_BUDGET_PER_HOUR: nonNegativeInt.optional(),
+  SMS_BUDGET_PER_DAY: nonNegativeInt.optional(),
+  SMS_PREFIX_PER_HOUR: positiveInt.optional(),
   EMAIL_SELF_SERVICE_COUNTRIES: z
     .string()
     .regex(/^[A-Z]{2}(,[A-Z]{2})*$/, 'must be comma-separated ISO 3166-1 alpha-2 codes such as JP')
@@ -129,6 +138,13 @@ const defaultsSchema = z.object({
     queueSize: positiveInt,
     concurrency: positiveInt,
     flushMs: positiveInt,
+  }),
+  sms: z.object({
+    budgetPerHour: nonNegativeInt,
+    budgetPerDay: nonNegativeInt,
+    prefixDigits: z.number().int().min(3).max(15),
+    prefixPerHour: positiveInt,
+    backoff: z.object({ baseSeconds: positiveInt, maxSeconds: positiveInt, quietSeconds: positiveInt }),
   }),
   ttl: z.object({
     interactionSeconds: positiveInt,
@@ -242,6 +258,11 @@ export interface Config {
   outboxFile: string;
   /** Residents of these countries may receive SMS and register a mobile number themselves (seed 000, 003). */
   smsCountries: string[];
+  /** The SMS toll-fraud controls (otp/sms-guard.ts). */
+  smsGuard: Defaults['sms'] & {
+    /** Country calling codes SMS may go to (+81), whatever the member's country of residence. */
+    callingCodes: string[];
+  };
   /** Residents of these countries may change their e-mail address themselves (seed 003). */
   emailSelfServiceCountries: string[];
   /** Absent only outside production, where main generates and keeps them under DATA_DIR. */
@@ -251,6 +272,32 @@ export interface Config {
 function readDefaults(): Defaults {
   const raw = JSON.parse(readFileSync(join(configDir, 'defaults.json'), 'utf8')) as unknown;
   return defaultsSchema.parse(raw);
+}
+
+// Every country calling code libphonenumber knows (geographic ones: +800 and the like are no country).
+const CALLING_CODES = new Set(
+  Object.keys(
+    (createRequire(import.meta.url)('libphonenumber-js/metadata.min.json') as { country_calling_codes: object })
+      .country_calling_codes,
+  ),
+);
+
+function parseSmsGuard(env: z.infer<typeof envSchema>, defaults: Defaults['sms']): Config['smsGuard'] {
+  const callingCodes = env.SMS_CALLING_CODES.split(',');
+  const unknown = callingCodes.find((code) => !CALLING_CODES.has(code.slice(1)));
+  if (unknown) throw new ConfigError('SMS_CALLING_CODES', `has ${unknown}, which is not a country calling code`);
+  const budgetPerHour = env.SMS_BUDGET_PER_HOUR ?? defaults.budgetPerHour;
+  const budgetPerDay = env.SMS_BUDGET_PER_DAY ?? defaults.budgetPerDay;
+  // A smaller day than hour would make the hourly budget a number nobody ever reaches.
+  if (budgetPerDay < budgetPerHour)
+    throw new ConfigError('SMS_BUDGET_PER_DAY', `must be at least SMS_BUDGET_PER_HOUR (${budgetPerHour})`);
+  return {
+    ...defaults,
+    budgetPerHour,
+    budgetPerDay,
+    prefixPerHour: env.SMS_PREFIX_PER_HOUR ?? defaults.prefixPerHour,
+    callingCodes,
+  };
 }
 
 function describe(issue: z.core.$ZodIssue): string {
@@ -463,6 +510,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         : join(projectRoot, env.OUTBOX_FILE)
       : join(dataDir, 'outbox.jsonl'),
     smsCountries: env.SMS_COUNTRIES.split(','),
+    smsGuard: parseSmsGuard(env, defaults.sms),
     emailSelfServiceCountries: env.EMAIL_SELF_SERVICE_COUNTRIES.split(','),
     secrets,
   };

@@ -15,6 +15,7 @@ import type { Notices } from './notices/library.js';
 import type { Metrics } from './observability/metrics.js';
 import type { ProviderRecords } from './oidc/records.js';
 import type { OtpLibrary } from './otp/library.js';
+import type { SmsGuard } from './otp/sms-guard.js';
 import type { PasskeyLibrary } from './passkeys/library.js';
 import type { RecoveryLibrary } from './recovery/library.js';
 import type { Hmac } from './security/hmac.js';
@@ -39,6 +40,8 @@ export interface AppContext {
   messenger: Messenger;
   notices: Notices;
   otp: OtpLibrary;
+  /** The SMS toll-fraud controls: whether SMS can go now (the code pages), the budgets (metrics). */
+  smsGuard: SmsGuard;
   passkeys: PasskeyLibrary;
   admins: AdminLibrary;
   adminPasskeys: PasskeyLibrary;

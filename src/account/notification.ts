@@ -3,7 +3,7 @@ import type { Context, Middleware } from 'koa';
 import type { AppContext } from '../context.js';
 import { renderPage } from '../http/render.js';
 import { NOTIFICATION_CHANNELS, type NotificationChannel } from '../members/model.js';
-import { canReceiveSms } from '../otp/destination.js';
+import { canReceiveSms } from '../members/phone.js';
 import { type AccountVisit, redirectWithNotice, visit } from './guard.js';
 
 /** The one-time-password notification destination: e-mail or Mobile Phone (SMS). */

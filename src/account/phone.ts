@@ -1,8 +1,9 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
+import { callingCodeMessage } from '../code-flow/page.js';
 import type { AppContext } from '../context.js';
 import { renderPage } from '../http/render.js';
-import { maskPhone, normalisePhone } from '../members/phone.js';
+import { maskPhone, normalisePhone, smsCallingCodeAllowed } from '../members/phone.js';
 import { registerContactChange } from './contact.js';
 import { type AccountVisit, redirectWithNotice } from './guard.js';
 
@@ -10,7 +11,7 @@ import { type AccountVisit, redirectWithNotice } from './guard.js';
  * Registering a mobile number for SMS, the seed's four steps: (1) enter the number, (2) a code is
  * sent to that phone, (3) enter it to verify the number, (4) set the notification destination to
  * "Mobile Phone (SMS)" (the notification page, opened with SMS preselected). For members living
- * in SMS_COUNTRIES only; numbers are kept in E.164.
+ * in SMS_COUNTRIES only, numbers with an SMS_CALLING_CODES country code only; kept in E.164.
  */
 async function showForm(
   ctx: Context,
@@ -41,6 +42,9 @@ export function registerPhoneRoutes(router: Router, app: AppContext, forms: Midd
     check(ctx, typed, member) {
       const normalised = normalisePhone(typed);
       if ('problem' in normalised) return { errors: [ctx.state.t(normalised.problem)] };
+      // Refused here rather than at the SMS: the number could never be used (SMS_CALLING_CODES).
+      if (!smsCallingCodeAllowed(normalised.e164, app.config))
+        return { errors: [callingCodeMessage(ctx.state.t, app.config)] };
       const same = normalised.e164 === member.phone && member.phoneVerified;
       return same ? { errors: [ctx.state.t('account.phone.same')] } : { value: normalised.e164 };
     },

@@ -8,6 +8,7 @@ export const AUDIT_EVENT_TYPES = [
   'login.locked_out',
   'otp.sent',
   'otp.refused',
+  'otp.sms_refused',
   'otp.delivery_failed',
   'otp.verified',
   'otp.failed',

@@ -6,7 +6,7 @@ import type { Member } from '../members/model.js';
 import { destinationFor } from '../otp/destination.js';
 import { issueRequestFor } from '../otp/library.js';
 import type { OtpChannel, OtpPurpose } from '../otp/model.js';
-import { type CodePageOptions, otpErrorMessage, renderCodePage } from './page.js';
+import { type CodePageOptions, callingCodeMessage, otpErrorMessage, renderCodePage } from './page.js';
 
 /**
  * Show, send and check a one-time password, written once for every flow that needs one: the
@@ -20,15 +20,23 @@ export interface CodeFlowSpec {
   /** The flow the code belongs to: an interaction uid or a console session id. */
   binding: string;
   /** Where a new code goes, or the message that says why none can be sent. */
-  destination: { channel: OtpChannel; destination: string } | { problem: MessageKey };
+  destination: Target | { problem: MessageKey };
   page: Pick<
     CodePageOptions,
     'heading' | 'intro' | 'csrf' | 'sendAction' | 'verifyAction' | 'cancel' | 'backLink' | 'skip'
   >;
-  /** The member's other channel (step-ups only), which the member may choose instead. */
-  alternative?: { channel: OtpChannel; destination: string } | undefined;
+  /**
+   * The member's other channel (step-ups only), which the member may choose instead; an e-mail
+   * alternative is also where the code goes while SMS cannot be sent (the SMS guard).
+   */
+  alternative?: Target | undefined;
   /** Where the browser goes once a code was sent (post, redirect, get). */
   afterSend: string;
+}
+
+interface Target {
+  channel: OtpChannel;
+  destination: string;
 }
 
 /** Where a member's code for `purpose` goes (otp/destination.ts), or what to tell them when nowhere. */
@@ -51,36 +59,68 @@ export interface CodeFlow {
   check(code: unknown): Promise<{ channel: OtpChannel; destination: string } | undefined>;
 }
 
+/** Where a code goes now, the other channel still on offer, and why it is not the one asked for. */
+type Resolved = (Target & { alternative?: Target | undefined; notice?: string }) | { problem: string; status: number };
+
 export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): CodeFlow {
   const { member, purpose, binding } = spec;
-  const flow: CodeFlow = {
-    async show(view = {}) {
-      const common = { ...spec.page, alternative: spec.alternative, error: view.error, status: view.status };
-      const live = await app.otp.status(member._id, purpose, binding);
-      if (live) return renderCodePage(ctx, app.config, { ...common, code: live });
-      const target = spec.destination;
-      if ('problem' in target) {
-        return renderCodePage(ctx, app.config, {
-          ...common,
-          code: { channel: 'email', maskedDestination: '' },
-          blocked: true,
-          error: ctx.state.t(target.problem),
-          status: 409,
-        });
-      }
+  const t = ctx.state.t;
+  const smsNow = async (target: Target | undefined) =>
+    target?.channel === 'sms' ? app.smsGuard.available(target.destination) : ({ ok: true } as const);
+
+  /** The channel asked for (the primary one unless the form names the other), unless the SMS guard holds SMS back. */
+  async function resolve(asked?: OtpChannel): Promise<Resolved> {
+    const { destination: primary, alternative } = spec;
+    const wanted = alternative && asked === alternative.channel ? alternative : primary;
+    if ('problem' in wanted) return { problem: t(wanted.problem), status: 409 };
+    const other = wanted === alternative ? ('problem' in primary ? undefined : primary) : alternative;
+    const [sms, otherSms] = await Promise.all([smsNow(wanted), smsNow(other)]);
+    if (sms.ok) return { ...wanted, alternative: otherSms.ok ? other : undefined };
+    if (other?.channel === 'email') return { ...other, notice: t('otp.sms.fallback') };
+    if (sms.reason === 'callingCode') return { problem: callingCodeMessage(t, app.config), status: 409 };
+    return { problem: t('otp.sms.unavailable'), status: 503 };
+  }
+
+  async function render(view: { error?: string | undefined; status?: number | undefined }, known?: Resolved) {
+    const common = { ...spec.page, error: view.error, status: view.status };
+    const live = await app.otp.status(member._id, purpose, binding);
+    if (live) {
+      // A resend that did not go (SMS held back) says why on the page of the code still valid.
+      const why =
+        known && ('problem' in known ? { error: known.problem, status: known.status } : { notice: known.notice });
+      const alternative = (await smsNow(spec.alternative)).ok ? spec.alternative : undefined;
+      return renderCodePage(ctx, app.config, { ...common, ...why, alternative, code: live });
+    }
+    const target = known ?? (await resolve());
+    if ('problem' in target) {
       return renderCodePage(ctx, app.config, {
         ...common,
-        code: { channel: target.channel, maskedDestination: '' },
-        preview: target,
+        code: { channel: 'email', maskedDestination: '' },
+        blocked: true,
+        error: target.problem,
+        status: target.status,
       });
-    },
+    }
+    return renderCodePage(ctx, app.config, {
+      ...common,
+      code: { channel: target.channel, maskedDestination: '' },
+      preview: { channel: target.channel, destination: target.destination },
+      alternative: target.alternative,
+      notice: target.notice,
+    });
+  }
+
+  return {
+    show: (view = {}) => render(view),
 
     async send() {
       // "Send it by e-mail instead": the member's other channel, when the form asks for it.
-      const asked = (ctx.request.body as { channel?: unknown } | undefined)?.channel;
-      const target = spec.alternative && asked === spec.alternative.channel ? spec.alternative : spec.destination;
-      if ('problem' in target) {
-        await flow.show();
+      const field = (ctx.request.body as { channel?: unknown } | undefined)?.channel;
+      const asked = field === 'sms' || field === 'email' ? field : undefined;
+      const target = await resolve(asked);
+      // Not where the member asked (SMS held back): the page says so and offers the e-mail code.
+      if ('problem' in target || (asked !== undefined && asked !== target.channel)) {
+        await render({}, target);
         return false;
       }
       const result = await app.otp.issue(
@@ -94,7 +134,9 @@ export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): Cod
         }),
       );
       if (!result.ok) {
-        await flow.show(otpErrorMessage(ctx.state.t, result));
+        // The guard held the SMS back after the page was shown: the page now offers e-mail or explains.
+        if (result.reason === 'smsUnavailable') await render({}, await resolve(asked));
+        else await render(otpErrorMessage(t, result), target);
         return false;
       }
       ctx.status = 303;
@@ -105,9 +147,8 @@ export function codeFlow(ctx: Context, app: AppContext, spec: CodeFlowSpec): Cod
     async check(code) {
       const result = await app.otp.verify({ memberId: member._id, purpose, binding, code, ip: ctx.ip });
       if (result.ok) return result;
-      await flow.show(otpErrorMessage(ctx.state.t, result));
+      await render(otpErrorMessage(t, result));
       return undefined;
     },
   };
-  return flow;
 }

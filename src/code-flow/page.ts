@@ -19,6 +19,8 @@ export interface CodePageOptions {
   /** An optional step: a link that skips it (the passkey offer after a cross-device sign-in). */
   skip?: { continueUrl: string } | undefined;
   error?: string | undefined;
+  /** Why the code goes where it goes (SMS cannot be sent now: by e-mail instead). */
+  notice?: string | undefined;
   status?: number | undefined;
   /** Where a code would go, before one is sent. */
   preview?: { channel: OtpChannel; destination: string } | undefined;
@@ -59,6 +61,7 @@ export async function renderCodePage(ctx: Context, config: Config, options: Code
         maskedDestination: maskDestination(options.alternative.channel, options.alternative.destination),
       },
       error: options.error,
+      notice: options.notice,
     },
     options.status,
   );
@@ -74,6 +77,8 @@ export function otpErrorMessage(
       return { error: t('otp.error.cooldown', { seconds: result.retryAfterSeconds }), status: 429 };
     case 'tooMany':
       return { error: t('otp.error.tooMany'), status: 429 };
+    case 'smsUnavailable':
+      return { error: t('otp.sms.unavailable'), status: 503 };
     case 'tooManyFromHere':
       return { error: t('otp.error.tooManyFromHere'), status: 429 };
     case 'deliveryFailed':
@@ -90,4 +95,9 @@ export function otpErrorMessage(
     default:
       return { error: t(`otp.error.${result.reason}`), status: 401 };
   }
+}
+
+/** Why no SMS can go to a number: its country calling code is not in SMS_CALLING_CODES. */
+export function callingCodeMessage(t: Context['state']['t'], config: Config): string {
+  return t('phone.callingCode', { codes: config.smsGuard.callingCodes.join(', ') });
 }

@@ -26,7 +26,7 @@ import {
   PASSWORD_MIN_LENGTH,
   verifyPassword,
 } from './password.js';
-import { normalisePhone } from './phone.js';
+import { canReceiveSms, normalisePhone } from './phone.js';
 
 export const newMemberSchema = z.object({
   membershipNumber: z.string().optional(),
@@ -257,11 +257,7 @@ export function createMembersLibrary(deps: {
       const previous = await model.findById(memberId).lean<Member>();
       if (!previous) return { ok: false, problem: 'notFound' };
       const allowed =
-        channel === 'sms'
-          ? Boolean(
-              previous.phone && previous.phoneVerified && config.smsCountries.includes(previous.countryOfResidence),
-            )
-          : Boolean(previous.email && previous.emailVerified);
+        channel === 'sms' ? canReceiveSms(previous, config) : Boolean(previous.email && previous.emailVerified);
       if (!allowed) return { ok: false, problem: 'notAllowed' };
       const member = await model
         .findOneAndUpdate({ _id: memberId }, { $set: { notificationChannel: channel } }, { returnDocument: 'after' })

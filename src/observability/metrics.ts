@@ -19,7 +19,11 @@ export type Budget =
   | 'otp_resend_cooldown'
   | 'otp_verify_per_network'
   | 'passkey_options'
-  | 'recovery_per_network';
+  | 'recovery_per_network'
+  | 'sms_calling_code'
+  | 'sms_prefix'
+  | 'sms_budget'
+  | 'sms_backoff';
 
 export type OtpEvent = 'sent' | 'delivered' | 'failed' | 'verified';
 
@@ -33,6 +37,8 @@ export interface Metrics {
   passkeyRegistered(realm: 'member' | 'admin'): void;
   /** Collected on scrape from `count`, at most once per `cacheSeconds`. */
   membersWithPasskey(count: () => Promise<number>, cacheSeconds?: number): void;
+  /** The global SMS budgets, read on scrape: how much is used, the limit, whether SMS are held back. */
+  smsBudgets(states: () => Promise<Array<{ window: string; sent: number; limit: number; open: boolean }>>): void;
   grant(grantType: string, outcome: 'success' | 'failure'): void;
   tokenIssued(kind: string, grantType: string): void;
   mongoCommand(command: string, outcome: 'success' | 'failure', seconds: number): void;
@@ -130,6 +136,26 @@ export function createMetrics(clock: Clock): Metrics {
           if (cached) this.set(cached.value);
         },
       });
+    },
+    smsBudgets(states) {
+      const read = () => states().catch(() => []);
+      const gauge = (
+        name: string,
+        help: string,
+        value: (state: Awaited<ReturnType<typeof states>>[number]) => number,
+      ) =>
+        new Gauge({
+          name,
+          help,
+          labelNames: ['window'],
+          registers: [registry],
+          async collect() {
+            for (const state of await read()) this.set({ window: state.window }, value(state));
+          },
+        });
+      gauge('jmb_sms_budget_used', 'SMS sent in the current hour or day (all instances)', (state) => state.sent);
+      gauge('jmb_sms_budget_limit', 'SMS_BUDGET_PER_HOUR and SMS_BUDGET_PER_DAY', (state) => state.limit);
+      gauge('jmb_sms_circuit_open', '1 while a budget is used up and SMS are held back', (state) => Number(state.open));
     },
     grant: (grantType, outcome) => grants.inc({ grant_type: grantType, outcome }),
     tokenIssued: (kind, grantType) => tokens.inc({ kind, grant_type: grantType }),

@@ -4,7 +4,7 @@ import type { Member } from '../members/model.js';
 import { alternativeFor, destinationFor } from './destination.js';
 
 /** Where a member's code goes (seed 003 and 000), as a decision table. */
-const config = { smsCountries: ['JP'] } as Config;
+const config = { smsCountries: ['JP'], smsGuard: { callingCodes: ['+81'] } } as Config;
 const PHONE = '+819012345678';
 const EMAIL = 'hanako@example.jp';
 
@@ -27,6 +27,12 @@ describe('the destination of a one-time password', () => {
   it.each<[string, Partial<Member>, 'step-up' | 'passkey-registration', object]>([
     ['the notification destination, e-mail', {}, 'step-up', email],
     ['the notification destination, SMS', { notificationChannel: 'sms' }, 'step-up', sms],
+    [
+      'e-mail when SMS is chosen but the number’s country calling code is not allowed',
+      { notificationChannel: 'sms', phone: '+447911123456' },
+      'step-up',
+      email,
+    ],
     [
       'e-mail when SMS is chosen but the number is not verified',
       { notificationChannel: 'sms', phoneVerified: false },
@@ -54,6 +60,12 @@ describe('the destination of a one-time password', () => {
       { ok: false, problem: 'smsRequired' },
     ],
     [
+      'nowhere for a passkey registration to a number outside the allowed calling codes',
+      { phone: '+12025550143' },
+      'passkey-registration',
+      { ok: false, problem: 'smsRequired' },
+    ],
+    [
       'nowhere for a passkey registration outside the SMS countries',
       { countryOfResidence: 'GB' },
       'passkey-registration',
@@ -74,6 +86,7 @@ describe('the other channel a member may choose for a step-up', () => {
     ['SMS when it would go by e-mail', {}, { channel: 'sms', destination: PHONE }],
     ['none without a verified e-mail address', { notificationChannel: 'sms', emailVerified: false }, undefined],
     ['none outside the SMS countries', { countryOfResidence: 'US' }, undefined],
+    ['none to a number outside the allowed calling codes', { phone: '+447911123456' }, undefined],
   ])('%s', (_name, fields, expected) => {
     expect(alternativeFor(member(fields), 'step-up', config)).toEqual(expected);
   });

@@ -1,20 +1,18 @@
 import type { Config } from '../config.js';
 import type { Member } from '../members/model.js';
+import { canReceiveSms } from '../members/phone.js';
 import type { OtpChannel, OtpPurpose } from './model.js';
 
 /**
  * Where a member's code goes (seed 003 and 000):
  * - to the notification destination the member chose (e-mail or SMS);
- * - SMS only to a verified mobile number of a member residing in an SMS country (Japan);
+ * - SMS only to a verified mobile number with an allowed calling code, of a member residing in an
+ *   SMS country (Japan);
  * - a code for registering a passkey always by SMS.
  */
 export type Destination =
   | { ok: true; channel: OtpChannel; destination: string }
   | { ok: false; problem: 'smsRequired' | 'noDestination' };
-
-export function canReceiveSms(member: Member, config: Config): boolean {
-  return Boolean(member.phone && member.phoneVerified && config.smsCountries.includes(member.countryOfResidence));
-}
 
 export function destinationFor(
   member: Member,
@@ -34,11 +32,12 @@ export function destinationFor(
 
 /**
  * The member's other usable channel for a step-up, if any: a member whose phone is lost (or who
- * gets no e-mail) can have the code sent the other way. Registering a passkey stays SMS only.
+ * gets no e-mail) can have the code sent the other way. An e-mail alternative is also where a code
+ * goes while the SMS guard holds SMS back (a password reset too). Registering a passkey stays SMS only.
  */
 export function alternativeFor(
   member: Member,
-  purpose: Extract<OtpPurpose, 'step-up' | 'account'>,
+  purpose: Extract<OtpPurpose, 'step-up' | 'account' | 'password-reset'>,
   config: Config,
 ): { channel: OtpChannel; destination: string } | undefined {
   const primary = destinationFor(member, purpose, config);

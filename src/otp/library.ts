@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import type { AuditLibrary } from '../audit/library.js';
-import type { Clock } from '../clock.js';
+import { type Clock, secondsUntil } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Locale } from '../i18n/index.js';
 import type { RateLimiter } from '../limits/library.js';
@@ -13,11 +13,13 @@ import type { Metrics } from '../observability/metrics.js';
 import type { Hmac } from '../security/hmac.js';
 import { composeOtpMessage } from './messages.js';
 import type { OtpChannel, OtpModel, OtpPurpose } from './model.js';
+import type { SmsGuard } from './sms-guard.js';
 
 /**
  * Issuing and checking one-time passwords: 6 digits from a CSPRNG, valid OTP_TTL_MINUTES, single
  * use, only the latest valid, stored as an HMAC, at most `maxAttempts` tries, with a resend
- * cooldown and hourly caps per member, destination and IP so the SMS budget cannot be pumped.
+ * cooldown and hourly caps per member, destination and IP so the SMS budget cannot be pumped; an
+ * SMS also passes the toll-fraud controls of sms-guard.ts.
  */
 export interface IssueRequest {
   memberId: string;
@@ -39,7 +41,9 @@ export type IssueResult =
   | { ok: true; channel: OtpChannel; maskedDestination: string; expiresAt: Date; resendAt: Date }
   | { ok: false; reason: 'cooldown'; retryAfterSeconds: number }
   | { ok: false; reason: 'tooMany' }
-  | { ok: false; reason: 'deliveryFailed'; channel: OtpChannel };
+  | { ok: false; reason: 'deliveryFailed'; channel: OtpChannel }
+  /** No SMS may go there (calling code), or none now (the SMS budget, the number's range): nothing was sent. */
+  | { ok: false; reason: 'smsUnavailable'; cause: 'callingCode' | 'prefix' | 'budget' };
 
 export type VerifyResult =
   | { ok: true; channel: OtpChannel; destination: string }
@@ -92,8 +96,9 @@ export function createOtpLibrary(deps: {
   logger: Logger;
   audit: AuditLibrary;
   metrics: Metrics;
+  smsGuard: SmsGuard;
 }): OtpLibrary {
-  const { model, limiter, hmac, clock, config, messenger, logger, audit, metrics } = deps;
+  const { model, limiter, hmac, clock, config, messenger, logger, audit, metrics, smsGuard } = deps;
   const rules = config.otp;
   const key = (kind: string, subject: string) => `otp-${kind}:${hmac.digest('rate-limit', subject)}`;
   const hashOf = (codeId: string, code: string) => hmac.digest('otp', `${codeId}:${code}`);
@@ -169,8 +174,7 @@ export function createOtpLibrary(deps: {
       const cooldown = await limiter.hit(cooldownKey, 1, rules.resendCooldownSeconds);
       if (!cooldown.allowed) {
         metrics.refused('otp_resend_cooldown');
-        const retryAfterSeconds = Math.max(1, Math.ceil((cooldown.resetAt.getTime() - clock.now().getTime()) / 1000));
-        return { ok: false, reason: 'cooldown', retryAfterSeconds };
+        return { ok: false, reason: 'cooldown', retryAfterSeconds: secondsUntil(clock, cooldown.resetAt) };
       }
       // Every cap counts this attempt, even when another cap refuses it.
       const caps = await Promise.all([
@@ -182,6 +186,21 @@ export function createOtpLibrary(deps: {
         metrics.refused('otp_send_caps');
         await audit.record({ type: 'otp.refused', outcome: 'failure', memberId, detail: { purpose, reason: 'caps' } });
         return { ok: false, reason: 'tooMany' };
+      }
+      const sms = channel === 'sms' ? await smsGuard.admit(destination) : undefined;
+      if (sms && !sms.ok) {
+        // Nothing was sent, so nothing to cool down from: the member may take the e-mail code at once.
+        await limiter.reset(cooldownKey);
+        const { ok: _, ...refusal } = sms;
+        await audit.record({
+          type: 'otp.sms_refused',
+          outcome: 'failure',
+          memberId,
+          detail: { purpose, ...refusal, to: maskDestination(channel, destination) },
+        });
+        return refusal.reason === 'backoff'
+          ? { ok: false, reason: 'cooldown', retryAfterSeconds: refusal.retryAfterSeconds }
+          : { ok: false, reason: 'smsUnavailable', cause: refusal.reason };
       }
 
       const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
@@ -225,6 +244,7 @@ export function createOtpLibrary(deps: {
         metrics.otp('failed', channel, destination);
         await model.deleteOne({ memberId, purpose, codeId });
         await limiter.reset(cooldownKey);
+        await sms?.settle(false);
         logger.warn({ err: error, purpose, channel }, 'one-time password not delivered');
         await audit.record({
           type: 'otp.delivery_failed',
@@ -235,6 +255,7 @@ export function createOtpLibrary(deps: {
         return { ok: false, reason: 'deliveryFailed', channel };
       }
       metrics.otp('delivered', channel, destination);
+      await sms?.settle(true);
       await audit.record({
         type: 'otp.sent',
         outcome: 'success',

@@ -10,7 +10,7 @@ import type { Member } from '../members/model.js';
 import { type PasswordProblem, passwordProblem } from '../members/password-policy.js';
 import type { Notices } from '../notices/library.js';
 import type { Metrics } from '../observability/metrics.js';
-import { destinationFor } from '../otp/destination.js';
+import { alternativeFor, destinationFor } from '../otp/destination.js';
 import { issueRequestFor, type OtpLibrary } from '../otp/library.js';
 import type { Hmac } from '../security/hmac.js';
 import type { Recovery, RecoveryLinkModel, RecoveryModel } from './model.js';
@@ -69,7 +69,14 @@ export function createRecoveryLibrary(deps: {
       locale,
       ip,
     });
-    otp.issue(request).catch((error: unknown) => logger.error({ err: error }, 'could not send a password reset code'));
+    // While the SMS guard holds SMS back, the code goes to the verified e-mail address instead.
+    const fallback = alternativeFor(member, 'password-reset', config);
+    const send = async () => {
+      const sent = await otp.issue(request);
+      if (!sent.ok && sent.reason === 'smsUnavailable' && fallback?.channel === 'email')
+        await otp.issue({ ...request, ...fallback });
+    };
+    send().catch((error: unknown) => logger.error({ err: error }, 'could not send a password reset code'));
   }
 
   async function live(binding: string): Promise<Recovery | null> {

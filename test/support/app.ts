@@ -10,7 +10,7 @@ import { type Config, loadConfig, type Secrets } from '../../src/config.js';
 import { registerConsoleClients } from '../../src/console/clients.js';
 import type { AppContext } from '../../src/context.js';
 import { connectDatabase } from '../../src/db/connection.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, type Logger } from '../../src/log.js';
 import { generateSecrets } from '../../src/security/keys.js';
 
 let sharedSecrets: Secrets | undefined;
@@ -41,6 +41,8 @@ export interface TestAppOptions {
   issuer?: string;
   env?: Record<string, string>;
   tweak?: (config: Config) => void;
+  /** Instead of a logger at TEST_LOG_LEVEL: for a test that reads what was logged. */
+  logger?: Logger;
   /** Defaults to testSecrets(); e.g. another JWKS for a key rotation. */
   secrets?: Secrets;
   /** A database server of the test's own (fault tests stop and pause it); else the shared one. */
@@ -77,7 +79,7 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     config,
     secrets,
     connection,
-    logger: createLogger(config.logLevel),
+    logger: options.logger ?? createLogger(config.logLevel),
     clock: options.clock ?? systemClock,
   });
   await registerConsoleClients(config, context.clients);

@@ -60,6 +60,7 @@ export const en = {
   'phone.invalid':
     'Enter a valid mobile phone number, such as 090-1234-5678 (outside Japan, start with + and the country code).',
   'phone.notMobile': 'This is not a mobile phone number. Text messages (SMS) can only be sent to a mobile phone.',
+  'phone.callingCode': 'Text messages (SMS) can only be sent to mobile phone numbers with the country code {codes}.',
 
   'otp.title': 'One-time password',
   'otp.stepUp.intro': 'To continue to {client}, please confirm it is you with a one-time password.',
@@ -98,6 +99,9 @@ export const en = {
   'otp.error.tooManyFromHere': 'Too many attempts from your network. Please wait a while and try again.',
   'otp.error.noDestination':
     'No e-mail address or mobile phone number that can receive one-time passwords is registered. Please contact the JAL Mileage Bank Center.',
+  'otp.sms.fallback':
+    'Text messages (SMS) cannot be sent right now, so we will send your one-time password by e-mail instead.',
+  'otp.sms.unavailable': 'Text messages (SMS) cannot be sent right now. Please try again later.',
   'otp.error.unavailableLevel': 'This application requires a sign-in method that is not available for your account.',
   'otp.purpose.step-up': 'to confirm your sign-in',
   'otp.purpose.account': 'to open your membership information',

@@ -60,6 +60,7 @@ export const ja: Record<MessageKey, string> = {
   'phone.invalid':
     '正しい携帯電話番号を入力してください（例: 090-1234-5678。日本国外の番号は+と国番号から入力してください）。',
   'phone.notMobile': '携帯電話の番号ではありません。SMSは携帯電話にのみ送信できます。',
+  'phone.callingCode': 'SMSは国番号{codes}の携帯電話番号にのみ送信できます。',
 
   'otp.title': 'ワンタイムパスワード',
   'otp.stepUp.intro': '{client}へ進むには、ワンタイムパスワードによる本人確認が必要です。',
@@ -98,6 +99,8 @@ export const ja: Record<MessageKey, string> = {
   'otp.error.tooManyFromHere': 'お使いのネットワークからの試行が多すぎます。しばらくしてから再度お試しください。',
   'otp.error.noDestination':
     'ワンタイムパスワードを受け取れるメールアドレスまたは携帯電話番号が登録されていません。JALマイレージバンクセンターへお問い合わせください。',
+  'otp.sms.fallback': '現在SMSを送信できないため、ワンタイムパスワードをメールでお送りします。',
+  'otp.sms.unavailable': '現在SMSを送信できません。しばらくしてから再度お試しください。',
   'otp.error.unavailableLevel': 'このアプリでは、お客さまのアカウントでご利用いただけないログイン方法が必要です。',
   'otp.purpose.step-up': 'ログインの確認',
   'otp.purpose.account': '会員情報の確認・変更',
