@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Router from '@koa/router';
-import Koa from 'koa';
+import Koa, { type Middleware } from 'koa';
 import mount from 'koa-mount';
 import serve from 'koa-static';
 import type { Connection } from 'mongoose';
@@ -28,8 +28,9 @@ import { errorHandler } from './http/error-handler.js';
 import { measureRequests } from './http/metrics.js';
 import { providerOutages } from './http/provider-outages.js';
 import * as providerPages from './http/provider-pages.js';
-import { pages } from './http/render.js';
-import { securityHeaders } from './http/security-headers.js';
+import { pages, setLocale } from './http/render.js';
+import { securityHeaders, setSecurityHeaders } from './http/security-headers.js';
+import { negotiateLocale } from './i18n/index.js';
 import { registerInteractionRoutes } from './interaction/index.js';
 import { createRateLimiter } from './limits/library.js';
 import { createRateLimitModel } from './limits/model.js';
@@ -245,6 +246,10 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   return context;
 }
 
+/** oidc-provider's endpoints for machines (its pages, /auth and /session/end, are not among them). */
+const PROTOCOL_API =
+  /^\/(?:token(?:\/introspection|\/revocation)?|me|jwks|request|reg(?:\/[^/]+)?|\.well-known\/openid-configuration)$/;
+
 /** The HTTP application: our pages and routes first, oidc-provider's protocol endpoints last. */
 export function createApp(context: AppContext): Koa {
   const { config, logger } = context;
@@ -266,7 +271,24 @@ export function createApp(context: AppContext): Koa {
   app.use(measureRequests(context.metrics));
   app.use((_ctx, next) => withRequestCache(next));
   app.use(trackRequestOrigin(context.hmac.digest('internal-client', 'console-origin')));
-  app.use(securityHeaders({ hsts: config.secureCookies }));
+
+  // The protocol's JSON endpoints (/token, /me, introspection, /jwks, discovery, /reg) answer
+  // machines, not people: they skip the pages' middleware (templates, the language of pages, our
+  // routes) and go straight to oidc-provider, behind the same headers and error handling.
+  const outages = providerOutages(context.provider, logger);
+  const failures = errorHandler(logger);
+  const hsts = { hsts: config.secureCookies };
+  const protocol: Middleware = (ctx, next) =>
+    failures(ctx, () => outages(ctx, () => context.protocolEndpoints(ctx, next)));
+  app.use((ctx, next) => {
+    if (!PROTOCOL_API.test(ctx.path)) return next();
+    setSecurityHeaders(ctx, hsts);
+    setLocale(ctx, negotiateLocale({ acceptLanguage: ctx.get('accept-language') }));
+    ctx.state.api = true;
+    return protocol(ctx, next);
+  });
+
+  app.use(securityHeaders(hsts));
   const staticOptions = { maxage: config.env === 'production' ? 3600_000 : 0, gzip: false, brotli: false };
   app.use(mount('/static', serve(publicDir, staticOptions)));
   // The browser half of SimpleWebAuthn, as the ES modules it ships (no bundler needed).
@@ -277,7 +299,7 @@ export function createApp(context: AppContext): Koa {
     ),
   );
   for (const middleware of pages({ cache: config.env === 'production' })) app.use(middleware);
-  app.use(errorHandler(logger));
+  app.use(failures);
 
   const router = new Router();
   registerSiteRoutes(router, context);
@@ -287,7 +309,7 @@ export function createApp(context: AppContext): Koa {
   registerAdminConsole(router, context);
   registerOutboxRoutes(router, context);
   app.use(router.routes());
-  app.use(providerOutages(context.provider, logger));
+  app.use(outages);
   app.use(context.protocolEndpoints);
   return app;
 }

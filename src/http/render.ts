@@ -3,13 +3,14 @@ import views from 'koa-views';
 import { LANG_COOKIE, type Locale, negotiateLocale, translator } from '../i18n/index.js';
 import { formatPhone } from '../members/phone.js';
 import { viewsDir } from '../paths.js';
-import { contentSecurityPolicy } from './security-headers.js';
+import { contentSecurityPolicy, cspNonce } from './security-headers.js';
 
 declare module 'koa' {
   interface DefaultState {
     locale: Locale;
     t: ReturnType<typeof translator>;
-    cspNonce: string;
+    /** Made when a page is rendered (renderPage). */
+    cspNonce?: string;
     /** Where the language switcher brings the member back to. */
     returnTo: string;
   }
@@ -45,6 +46,7 @@ export async function renderPage(
   locals: Record<string, unknown> = {},
   status = 200,
 ): Promise<void> {
+  ctx.state.cspNonce ??= cspNonce();
   ctx.set('Content-Security-Policy', contentSecurityPolicy(ctx.state.cspNonce));
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Content-Language', ctx.state.locale);

@@ -1,23 +1,29 @@
 import { randomBytes } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 /**
- * Headers for every response, and a Content-Security-Policy with a fresh nonce for the pages we
- * render ourselves. The protocol endpoints' own HTML (form_post responses) carries its own
- * inline script, so the CSP is only attached when one of our templates is rendered.
+ * Headers for every response. The Content-Security-Policy, with a fresh nonce, is attached when
+ * one of our templates is rendered (http/render.ts): the protocol endpoints' own HTML (form_post
+ * responses) carries its own inline script, and JSON needs none.
  */
 export function securityHeaders(options: { hsts: boolean }): Middleware {
   return async (ctx, next) => {
-    ctx.state.cspNonce = randomBytes(16).toString('base64');
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    ctx.set('X-Frame-Options', 'DENY');
-    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-    ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
-    if (options.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    setSecurityHeaders(ctx, options);
     await next();
   };
 }
+
+export function setSecurityHeaders(ctx: Context, options: { hsts: boolean }): void {
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  ctx.set('X-Frame-Options', 'DENY');
+  ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+  ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+  if (options.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+}
+
+/** A nonce for one page's Content-Security-Policy. */
+export const cspNonce = () => randomBytes(16).toString('base64');
 
 /**
  * No form-action directive: Chromium applies it to the redirect that follows a form post, and

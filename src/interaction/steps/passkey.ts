@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { ACR } from '../../assurance/acr.js';
 import type { AppContext } from '../../context.js';
 import { AppError } from '../../errors.js';
-import { jsonError, jsonOk, parseAuthentication, } from '../../http/passkey-ceremony.js';
+import { jsonError, jsonOk, parseAuthentication } from '../../http/passkey-ceremony.js';
 import { passkeyDevice } from '../../http/passkey-device.js';
 import { renderPage } from '../../http/render.js';
 import { parseMembershipNumber } from '../../members/library.js';
