@@ -119,6 +119,8 @@ export function createClientsLibrary(deps: {
         jwks: current.jwks,
         redirectUris: view.redirect_uris,
         postLogoutRedirectUris: view.post_logout_redirect_uris,
+        backchannelLogoutUri: view.backchannel_logout_uri,
+        backchannelLogoutSessionRequired: view.backchannel_logout_session_required,
         scopes: view.kind === 'service' ? undefined : view.scopes,
         grantTypes: view.kind === 'service' ? undefined : view.grant_types,
         firstParty: view.first_party,

@@ -313,6 +313,8 @@ export const en = {
   'admin.clients.field.clientId': 'Client ID (optional; letters, digits, _ and -)',
   'admin.clients.field.redirectUris': 'Redirect URIs (one per line; exact, https, no fragment)',
   'admin.clients.field.postLogoutRedirectUris': 'Post-logout redirect URIs (one per line)',
+  'admin.clients.field.backchannelLogoutUri': 'Back-channel logout URI (logout tokens are posted here; optional)',
+  'admin.clients.field.backchannelLogoutSessionRequired': 'Logout tokens carry the session id (sid)',
   'admin.clients.field.authMethod': 'Client authentication',
   'admin.clients.field.jwksUri': 'JWKS URI (for private_key_jwt)',
   'admin.clients.field.scopes': 'Allowed scopes',
