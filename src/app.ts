@@ -40,6 +40,7 @@ import { createMessenger } from './messaging/messenger.js';
 import { createNotices } from './notices/library.js';
 import { createMetrics } from './observability/metrics.js';
 import { ensureOidcIndexes } from './oidc/adapter.js';
+import { installBackchannelLogout } from './oidc/backchannel.js';
 import { createClientCache } from './oidc/client-cache.js';
 import { createClientStore } from './oidc/client-store.js';
 import { watchProvider } from './oidc/events.js';
@@ -47,6 +48,8 @@ import { countTokens } from './oidc/metrics.js';
 import { protocolEndpoints } from './oidc/protocol.js';
 import { createProvider } from './oidc/provider.js';
 import { createProviderRecords } from './oidc/records.js';
+import { createMemberSessions } from './oidc/sessions.js';
+import { createSignIns } from './oidc/sign-ins.js';
 import { createOtpLibrary } from './otp/library.js';
 import { createOtpModel } from './otp/model.js';
 import { createSmsGuard } from './otp/sms-guard.js';
@@ -177,7 +180,19 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     clientCache,
     pages: providerPages,
   });
-  const providerRecords = createProviderRecords(connection);
+  const consoleSessions = createConsoleSessions(models.consoleSessions, clock);
+  // The consoles are relying apps too: a back-channel logout for them ends their console sessions.
+  const consoleLogout = (accountId: string, sid?: string) => consoleSessions.destroyAllOf(accountId, sid);
+  const backchannel = installBackchannelLogout(provider, {
+    settings: config.backchannelLogout,
+    audit,
+    logger,
+    consoleLogout,
+  });
+  const signIns = createSignIns({ connection, clock, config });
+  await signIns.model.createIndexes();
+  const memberSessions = createMemberSessions({ connection, provider, clock, signIns, consoleLogout });
+  const providerRecords = createProviderRecords(connection, memberSessions);
   const clients = createClientsLibrary({
     store: createClientStore({ connection, provider, hmac, cache: clientCache }),
     revokeAll: providerRecords.revokeClient,
@@ -189,16 +204,12 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   const runtime: AppContext['runtime'] = {};
   const rps = consoleRelyingParties(config, clients, () => runtime.localUrl);
   const consoles = {
-    sessions: createConsoleSessions(models.consoleSessions, clock),
+    sessions: consoleSessions,
     accountRp: rps.account,
     adminRp: rps.admin,
   };
-  /** Every provider session, grant and token of a member, and every My account session. */
-  const signOutEverywhere = async (memberId: string) => {
-    const sessions = await providerRecords.endAccount(memberId);
-    await consoles.sessions.destroyAllOf(memberId);
-    return sessions;
-  };
+  /** Every provider session (its apps told), grant and token of a member, and every My account session. */
+  const signOutEverywhere = (memberId: string) => providerRecords.endAccount(memberId);
   const recovery = createRecoveryLibrary({
     recoveries: models.recoveries,
     links: models.recoveryLinks,
@@ -240,7 +251,9 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     providerRecords,
     signOutEverywhere,
     recovery,
-    protocolEndpoints: protocolEndpoints(provider, { connection, hmac }),
+    memberSessions,
+    backchannel,
+    protocolEndpoints: protocolEndpoints(provider, { connection, hmac, signIns }),
   };
   return context;
 }

@@ -13,7 +13,9 @@ import type { MembersLibrary } from './members/library.js';
 import type { Messenger } from './messaging/messenger.js';
 import type { Notices } from './notices/library.js';
 import type { Metrics } from './observability/metrics.js';
+import type { BackchannelLogout } from './oidc/backchannel.js';
 import type { ProviderRecords } from './oidc/records.js';
+import type { MemberSessions } from './oidc/sessions.js';
 import type { OtpLibrary } from './otp/library.js';
 import type { SmsGuard } from './otp/sms-guard.js';
 import type { PasskeyLibrary } from './passkeys/library.js';
@@ -59,6 +61,10 @@ export interface AppContext {
   signOutEverywhere(memberId: string): Promise<number>;
   /** Forgotten passwords: self-service and the service centre's links. */
   recovery: RecoveryLibrary;
+  /** A member's signed-in browsers and connected apps (the security centre), and ending them. */
+  memberSessions: MemberSessions;
+  /** Logout tokens to relying apps, sent in the background (idle() waits for them). */
+  backchannel: BackchannelLogout;
   /** oidc-provider's endpoints (/auth, /token, /me, …) with what we put around them. */
   protocolEndpoints: Middleware;
 }
