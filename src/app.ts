@@ -14,6 +14,8 @@ import { createAuditModel } from './audit/model.js';
 import { stdoutSink } from './audit/outbound.js';
 import { trackRequestOrigin } from './audit/request-context.js';
 import { webhookSink } from './audit/webhook.js';
+import { createBrowsersLibrary } from './browsers/library.js';
+import { createKnownBrowserModel } from './browsers/model.js';
 import { createClientsLibrary } from './clients/library.js';
 import type { Clock } from './clock.js';
 import type { Config, Secrets } from './config.js';
@@ -82,6 +84,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     audit: createAuditModel(connection),
     consoleSessions: createConsoleSessionModel(connection),
     rateLimits: createRateLimitModel(connection),
+    knownBrowsers: createKnownBrowserModel(connection),
     ...createPasskeyModels(connection),
     ...createAdminModels(connection),
     ...createRecoveryModels(connection),
@@ -122,6 +125,12 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     },
   });
   metrics.smsBudgets(() => smsGuard.budgets());
+  const browsers = createBrowsersLibrary({
+    model: models.knownBrowsers,
+    hmac,
+    clock,
+    perMember: config.sessions.knownBrowsersPerMember,
+  });
   const otp = createOtpLibrary({
     model: models.codes,
     limiter,
@@ -239,6 +248,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     audit,
     messenger,
     notices,
+    browsers,
     otp,
     smsGuard,
     passkeys,

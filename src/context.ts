@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AdminLibrary } from './admins/library.js';
 import type { AuditLibrary } from './audit/library.js';
+import type { BrowsersLibrary } from './browsers/library.js';
 import type { ClientsLibrary } from './clients/library.js';
 import type { Clock } from './clock.js';
 import type { Config, Secrets } from './config.js';
@@ -41,6 +42,8 @@ export interface AppContext {
   audit: AuditLibrary;
   messenger: Messenger;
   notices: Notices;
+  /** The browsers each member has signed in with (new-browser notices). */
+  browsers: BrowsersLibrary;
   otp: OtpLibrary;
   /** The SMS toll-fraud controls: whether SMS can go now (the code pages), the budgets (metrics). */
   smsGuard: SmsGuard;

@@ -38,7 +38,7 @@ export const LAYERS: ReadonlyArray<{ name: string; members: readonly string[] }>
   },
   {
     name: 'domain',
-    members: ['members', 'otp', 'passkeys', 'clients', 'audit', 'admins', 'messaging', 'notices', 'recovery'],
+    members: ['members', 'otp', 'passkeys', 'clients', 'audit', 'admins', 'messaging', 'notices', 'recovery', 'browsers'],
   },
   { name: 'protocol', members: ['oidc'] },
   { name: 'web', members: ['http', 'code-flow', 'console', 'context.ts'] },

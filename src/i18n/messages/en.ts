@@ -1,8 +1,12 @@
+import { securityEn } from './security.en.js';
+
 /**
  * English messages. This file defines the keys: ja.ts must provide every one of them (the type
- * checker enforces it). Placeholders are {name}.
+ * checker enforces it). Placeholders are {name}. Some pages' messages are kept in files of their
+ * own (security.en.ts) and merged here.
  */
 export const en = {
+  ...securityEn,
   'app.name': 'JMB Member Login',
   'app.tagline': 'JAL Mileage Bank member sign-in',
   'lang.label': 'Language',

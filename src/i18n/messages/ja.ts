@@ -1,7 +1,9 @@
 import type { MessageKey } from './en.js';
+import { securityJa } from './security.ja.js';
 
 /** 日本語のメッセージ。キーは en.ts で定義され、すべて訳す必要があります。 */
 export const ja: Record<MessageKey, string> = {
+  ...securityJa,
   'app.name': 'JMB会員ログイン',
   'app.tagline': 'JALマイレージバンク 会員ログイン',
   'lang.label': '言語',

@@ -1,0 +1,45 @@
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'koa';
+import { isAdminAccount } from '../admins/library.js';
+import type { AppContext } from '../context.js';
+import { describeBrowser } from '../http/user-agent.js';
+import { translator } from '../i18n/index.js';
+
+/**
+ * After a member's successful login step: is this a browser the member has not signed in with
+ * before? Every browser carries a long-lived random id in a signed, HttpOnly cookie; the member's
+ * known browsers are remembered by a keyed hash of it. A new one is audited and, unless the member
+ * turned it off in the security centre, told by e-mail in the background (the login never waits
+ * for the mail).
+ */
+const DEVICE_COOKIE = 'jmb_device';
+const DEVICE_ID = /^[A-Za-z0-9_-]{32}$/;
+/** Browsers keep a cookie at most 400 days (RFC 6265bis); every sign-in renews it. */
+const DEVICE_COOKIE_MS = 400 * 86_400_000;
+
+export async function noticeNewBrowser(ctx: Context, app: AppContext, accountId: string): Promise<void> {
+  if (isAdminAccount(accountId)) return;
+  const presented = ctx.cookies.get(DEVICE_COOKIE, { signed: true });
+  const deviceId = presented && DEVICE_ID.test(presented) ? presented : randomBytes(24).toString('base64url');
+  ctx.cookies.set(DEVICE_COOKIE, deviceId, {
+    httpOnly: true,
+    sameSite: 'lax',
+    signed: true,
+    maxAge: DEVICE_COOKIE_MS,
+    overwrite: true,
+  });
+  const { known } = await app.browsers.remember(accountId, deviceId);
+  if (known) return;
+  const member = await app.members.findById(accountId);
+  if (!member) return;
+  const notify = member.signInNotices !== false;
+  const browser = describeBrowser(ctx.get('user-agent') || undefined, translator(member.locale));
+  await app.audit.record({
+    type: 'login.new_browser',
+    outcome: 'success',
+    memberId: accountId,
+    detail: { notified: notify },
+  });
+  if (notify)
+    void app.notices.send(member, 'newBrowser', { browser, ip: ctx.ip, url: `${app.config.issuer}/account/security` });
+}
