@@ -1,8 +1,8 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type { AppContext } from '../context.js';
+import { describeBrowser } from '../http/browser.js';
 import { renderPage } from '../http/render.js';
-import { describeBrowser } from '../http/user-agent.js';
 import { translator } from '../i18n/index.js';
 import { type AccountVisit, redirectWithNotice, visit } from './guard.js';
 import { sessionHandle, sessionRow, showSecurity } from './security-page.js';

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { AuditEventType } from '../audit/events.js';
 import type { AuditEvent } from '../audit/model.js';
 import type { AppContext } from '../context.js';
-import { describeBrowser } from '../http/user-agent.js';
+import { describeBrowser, readableIp } from '../http/browser.js';
 import { formatJst, type MessageKey, type Translate } from '../i18n/index.js';
 
 /**
@@ -65,7 +65,7 @@ function detailsOf(event: Omit<AuditEvent, 'expiresAt'>, t: Translate): string[]
     text(detail.passkey) ?? (event.type.startsWith('passkey.') ? text(detail.name) : undefined),
     text(detail.app),
     own && event.userAgent ? describeBrowser(event.userAgent, t) : undefined,
-    own && event.ip ? t('security.sessions.ip', { ip: event.ip }) : undefined,
+    own && event.ip ? t('security.sessions.ip', { ip: readableIp(event.ip) }) : undefined,
   ].filter((value): value is string => value !== undefined);
 }
 

@@ -1,8 +1,8 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
+import { describeBrowser, readableIp } from '../http/browser.js';
 import { renderPage } from '../http/render.js';
-import { describeBrowser } from '../http/user-agent.js';
 import { formatJst, type MessageKey, type Translate } from '../i18n/index.js';
 import type { MemberSession } from '../oidc/sessions.js';
 import type { AccountVisit } from './guard.js';
@@ -44,7 +44,7 @@ export function sessionRow(ctx: Context, app: AppContext, session: MemberSession
     signedIn: when(session.signedInAt),
     method: methodOf(session.amr, t),
     lastSeen: session.lastSeenAt ? when(session.lastSeenAt) : undefined,
-    ip: session.ip,
+    ip: session.ip ? readableIp(session.ip) : undefined,
     current: session.uid === currentUid,
   };
 }
@@ -58,9 +58,10 @@ export async function showSecurity(
   view: { error?: string; status?: number } = {},
 ): Promise<void> {
   const memberId = current.member._id;
-  const [sessions, currentUid, apps, flash] = await Promise.all([
+  const currentUid = await app.memberSessions.currentUid(ctx);
+  if (currentUid) await app.memberSessions.seen(currentUid);
+  const [sessions, apps, flash] = await Promise.all([
     app.memberSessions.list(memberId),
-    app.memberSessions.currentUid(ctx),
     app.memberSessions.apps(memberId),
     app.consoles.sessions.takeFlash(current.session),
   ]);

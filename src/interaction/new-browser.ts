@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Context } from 'koa';
 import { isAdminAccount } from '../admins/library.js';
 import type { AppContext } from '../context.js';
-import { describeBrowser } from '../http/user-agent.js';
+import { describeBrowser, readableIp } from '../http/browser.js';
 import { translator } from '../i18n/index.js';
 
 /**
@@ -41,5 +41,9 @@ export async function noticeNewBrowser(ctx: Context, app: AppContext, accountId:
     detail: { notified: notify },
   });
   if (notify)
-    void app.notices.send(member, 'newBrowser', { browser, ip: ctx.ip, url: `${app.config.issuer}/account/security` });
+    void app.notices.send(member, 'newBrowser', {
+      browser,
+      ip: readableIp(ctx.ip),
+      url: `${app.config.issuer}/account/security`,
+    });
 }

@@ -92,6 +92,9 @@ export function createMemberSessions(deps: {
         .sort((a, b) => (b.lastSeenAt ?? b.signedInAt).getTime() - (a.lastSeenAt ?? a.signedInAt).getTime());
     },
 
+    /** This browser's session is in use (My account): its last use is written now and then. */
+    seen: (uid: string) => signIns.touch(uid),
+
     /** The uid of the provider session of this browser, if it has one. */
     async currentUid(ctx: Context): Promise<string | undefined> {
       const id = ctx.cookies.get(SESSION_COOKIE, { signed: true });

@@ -75,19 +75,25 @@ export type SignIns = ReturnType<typeof createSignIns>;
 /**
  * Around oidc-provider's endpoints: a login the provider has just applied to a session (the
  * resume after our sign-in steps) is recorded with the browser and address it came from; a
- * session used at the authorization endpoint is marked as seen.
+ * session used at the authorization endpoint is marked as seen; a session logged out through an
+ * app is forgotten.
  */
 export function trackSignIns(signIns: SignIns): Middleware {
   return async (ctx, next) => {
     await next();
     const { oidc } = ctx as unknown as KoaContextWithOIDC;
     const route = oidc?.route;
-    if (route !== 'resume' && route !== 'authorization') return;
+    if (route !== 'resume' && route !== 'authorization' && route !== 'end_session_confirm') return;
     const session = oidc.entities.Session as
       | (typeof oidc.entities.Session & { new?: boolean; destroyed?: boolean })
       | undefined;
     const accountId = session?.accountId;
-    if (!session || !accountId || isAdminAccount(accountId) || session.destroyed) return;
+    if (!session || !accountId || isAdminAccount(accountId)) return;
+    if (session.destroyed) {
+      await signIns.remove([session.uid]);
+      return;
+    }
+    if (route === 'end_session_confirm') return;
     const login = (oidc.result as { login?: { amr?: string[] } } | undefined)?.login;
     if (route === 'resume' && login) {
       await signIns.record(session.uid, accountId, {
