@@ -4,8 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import request from 'supertest';
 import { startDemoApp } from '../../src/dev/demo-app.js';
 import { DEMO_CLIENT_ID, DEMO_MEMBER, seedDemoData } from '../../src/dev/seed.js';
-import { adminApiResource } from '../../src/oidc/provider.js';
 import { browserWith, CHROME_ON_WINDOWS, SAFARI_ON_IPHONE, signInToAccount } from '../support/account.js';
+import { serviceToken } from '../support/admin-api.js';
 import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { type Browser, textOf } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
@@ -59,20 +59,7 @@ beforeAll(async () => {
   broken = await startLogoutReceiver(app.issuer, () => brokenRp.clientId);
   flightsRp = await webApp('Flights', flights);
   brokenRp = await webApp('Broken', broken);
-  const service = await app.context.clients.create({ name: 'ops', kind: 'service', adminRole: 'editor' });
-  const config = await oidc.discovery(
-    new URL(app.issuer),
-    service.clientId,
-    undefined,
-    oidc.ClientSecretBasic(service.clientSecret!),
-    { execute: [oidc.allowInsecureRequests] },
-  );
-  editorToken = (
-    await oidc.clientCredentialsGrant(config, {
-      scope: 'admin:read admin:write',
-      resource: adminApiResource(app.issuer),
-    })
-  ).access_token;
+  editorToken = await serviceToken(app, 'editor');
 });
 
 afterAll(async () => {

@@ -129,32 +129,22 @@ describe('create-client', () => {
   });
 
   it('registers a web app with a back-channel logout URI', async () => {
-    const result = await command(createClientCommand, [
-      '--name',
-      'Flights',
-      '--kind',
-      'web',
-      '--redirect-uri',
-      'https://flights.example.jp/cb',
+    const flights = (...more: string[]) =>
+      command(createClientCommand, [
+        ...['--name', 'Flights', '--kind', 'web', '--redirect-uri', 'https://flights.example.jp/cb'],
+        ...more,
+      ]);
+    const result = await flights(
       '--backchannel-logout-uri',
       'https://flights.example.jp/oidc/backchannel-logout',
       '--backchannel-logout-session-required',
-    ]);
+    );
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({
       backchannel_logout_uri: 'https://flights.example.jp/oidc/backchannel-logout',
       backchannel_logout_session_required: true,
     });
-    const refused = await command(createClientCommand, [
-      '--name',
-      'Flights',
-      '--kind',
-      'web',
-      '--redirect-uri',
-      'https://flights.example.jp/cb',
-      '--backchannel-logout-uri',
-      'https://10.0.0.8/logout',
-    ]);
+    const refused = await flights('--backchannel-logout-uri', 'https://10.0.0.8/logout');
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
       /Error: backchannelLogoutUri: https:\/\/10\.0\.0\.8\/logout must not point at a loopback, private or link-local address/,
