@@ -32,7 +32,8 @@ export async function noticeNewBrowser(ctx: Context, app: AppContext, accountId:
   if (known) return;
   const member = await app.members.findById(accountId);
   if (!member) return;
-  const notify = member.signInNotices !== false;
+  // Notices go to a verified e-mail address only (notices/library.ts).
+  const notify = member.signInNotices !== false && Boolean(member.email && member.emailVerified);
   const browser = describeBrowser(ctx.get('user-agent') || undefined, translator(member.locale));
   await app.audit.record({
     type: 'login.new_browser',

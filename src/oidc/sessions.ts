@@ -51,6 +51,8 @@ export function createMemberSessions(deps: {
   const sessions = oidcModel(connection, 'Session');
   const grants = oidcModel(connection, 'Grant');
   const live = () => ({ $gt: clock.now() });
+  // A registration the provider cannot load (a stored record it now refuses) is no app to tell.
+  const findClient = (clientId: string) => provider.Client.find(clientId).catch(() => undefined);
   const liveSessions = async (accountId: string) =>
     (await sessions.find({ 'payload.accountId': accountId, expiresAt: live() }).lean()).map((doc) => ({
       id: doc._id,
@@ -61,7 +63,7 @@ export function createMemberSessions(deps: {
   async function tellApps(accountId: string, session: SessionPayload, onlyClient?: string): Promise<void> {
     for (const [clientId, authorization] of Object.entries(session.authorizations ?? {})) {
       if (onlyClient && clientId !== onlyClient) continue;
-      const client = await provider.Client.find(clientId);
+      const client = await findClient(clientId);
       if (client?.backchannelLogoutUri && authorization.sid)
         await (client as unknown as Logout).backchannelLogout(accountId, authorization.sid);
     }
@@ -140,7 +142,7 @@ export function createMemberSessions(deps: {
       }
       const apps: ConnectedApp[] = [];
       for (const [clientId, entry] of byClient) {
-        const client = await provider.Client.find(clientId);
+        const client = await findClient(clientId);
         if (!client || isInternal(client)) continue;
         const name = (client.clientName as string | undefined) ?? clientId;
         apps.push({ clientId, name, scopes: [...entry.scopes], since: new Date(entry.since * 1000) });
