@@ -93,7 +93,7 @@ export function registerSecurityActions(router: Router, app: AppContext, forms: 
   router.post('/account/security/sign-out-everywhere', forms, async (ctx) => {
     const current = await visit(ctx, app, { stepUp: true });
     if (!current) return;
-    const sessions = await app.providerRecords.endAccount(current.member._id);
+    const sessions = await app.signOutEverywhere(current.member._id);
     await app.audit.record({
       type: 'account.sessions_ended',
       outcome: 'success',

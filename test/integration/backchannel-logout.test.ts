@@ -9,14 +9,16 @@ import { serviceToken } from '../support/admin-api.js';
 import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { type Browser, textOf } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
+import { eventually } from '../support/eventually.js';
 import { type LogoutReceiver, startLogoutReceiver } from '../support/logout-receiver.js';
 import { authorizationUrl, discoverRp, exchangeCode, oidc, type RelyingParty } from '../support/rp.js';
+import { codeIn } from '../support/vonage.js';
 
 /**
  * OpenID Connect Back-Channel Logout 1.0: apps register a backchannel_logout_uri (admin API,
  * dynamic registration), discovery says so, and a logout token that verifies against the JWKS
  * reaches the app whenever the member's session ends: RP-initiated logout, the security centre,
- * an admin ending the sessions or locking the member. A failing app is retried and audited, and
+ * an admin ending the sessions or locking the member, a password reset. A failing app is retried and audited, and
  * the member's page never waits for it. The demo app ends its own session on such a token.
  */
 let app: TestApp;
@@ -254,6 +256,23 @@ describe('logout tokens', () => {
     const [token] = await delivered(flights);
     expect(expectValidToken(token, flightsRp)).toMatchObject({ sub: who.id, sid: claims.sid });
     expect((await app.context.audit.query({ memberId: who.id, type, limit: 1 })).events).toHaveLength(1);
+  });
+
+  it('reach the app after the member resets a forgotten password', async () => {
+    const who = await newMember('reset.logout@example.jp');
+    const { claims } = await signInToApp(browserWith(SAFARI_ON_IPHONE), flightsRp, who);
+    const browser = browserWith(CHROME_ON_WINDOWS);
+    const login = await browser.go((await authorizationUrl(flightsRp)).url);
+    const link = login.html.querySelector('a[href$="/recovery"]')!.getAttribute('href')!;
+    const numberPage = await browser.go(new URL(link, login.url).href);
+    const seen = delivery.smtp.inbox.length;
+    const codePage = await browser.submit(numberPage, 'form[action$="/recovery"]', { membershipNumber: who.number });
+    const mail = await eventually(() => delivery.smtp.inbox.slice(seen).find((m) => m.to.includes(who.email)));
+    const passwordPage = await browser.submit(codePage, 'form[action$="/recovery/code"]', { code: codeIn(mail.text) });
+    const fresh = 'a fresh passphrase for the test';
+    await browser.submit(passwordPage, 'form[action$="/recovery/password"]', { password: fresh, confirm: fresh });
+    const [token] = await delivered(flights);
+    expect(expectValidToken(token, flightsRp)).toMatchObject({ sub: who.id, sid: claims.sid });
   });
 
   it('are retried when the app fails, the failure audited, and the member’s page does not wait', async () => {

@@ -4,6 +4,7 @@ import { browserWith, CHROME_ON_WINDOWS, SAFARI_ON_IPHONE, signInToAccount, sile
 import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { type Browser, findForm, textOf } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
+import { eventually } from '../support/eventually.js';
 import { authorizationUrl, discoverRp, exchangeCode, oidc, type RelyingParty } from '../support/rp.js';
 
 /**
@@ -94,8 +95,8 @@ describe('signed-in browsers and devices', () => {
     const items = sessionItems(page);
     expect(items.map((item) => [item.browser, item.current])).toEqual(
       expect.arrayContaining([
-        ['Chrome 131 on Windows', true],
-        ['Safari 17 on iOS 17.5 (iPhone)', false],
+        ['Chrome on Windows', true],
+        ['Safari on iPhone', false],
       ]),
     );
     expect(items).toHaveLength(2);
@@ -129,10 +130,10 @@ describe('signed-in browsers and devices', () => {
     const other = page.html.querySelectorAll('li.session').find((li) => li.getAttribute('data-current') !== 'true')!;
     const confirm = await windows.go(new URL(other.querySelector('a.sign-out')!.getAttribute('href')!, page.url).href);
     expect(textOf(confirm, 'h1')).toBe('Sign out this browser?');
-    expect(textOf(confirm, '.card')).toContain('Safari 17 on iOS 17.5 (iPhone), signed in');
+    expect(textOf(confirm, '.card')).toContain('Safari on iPhone, signed in');
     const done = await windows.submit(confirm, 'form[action$="/sign-out"]');
     expect(textOf(done, '[role=status]')).toBe('The browser was signed out.');
-    expect(sessionItems(done).map((item) => item.browser)).toEqual(['Chrome 131 on Windows']);
+    expect(sessionItems(done).map((item) => item.browser)).toEqual(['Chrome on Windows']);
 
     // The iPhone is signed out of the provider and of My account; Windows is not.
     expect((await silentSignIn(iphone, web)).searchParams.get('error')).toBe('login_required');
@@ -141,7 +142,7 @@ describe('signed-in browsers and devices', () => {
     expect(textOf(await windows.go(`${app.baseUrl}/account`), 'h1')).toBe('Membership information');
 
     const audit = await app.context.audit.query({ memberId: who.id, type: 'account.session_ended', limit: 1 });
-    expect(audit.events[0]?.detail).toEqual({ browser: 'Safari 17 on iOS 17.5 (iPhone)', current: false });
+    expect(audit.events[0]?.detail).toEqual({ browser: 'Safari on iPhone', current: false });
   });
 
   it('signs this browser out of My account too when it signs out its own session', async () => {
@@ -233,7 +234,7 @@ describe('security activity', () => {
     ]);
     for (const row of english) expect(row[0]).toMatch(/^1 Mar 2026, (?:09:[3-5]\d|10:[0-5]\d)$/);
     expect(english[1]![2]).toContain('a***@example.jp');
-    expect(english[2]![2]).toMatch(/Chrome 131 on Windows · IP address/);
+    expect(english[2]![2]).toMatch(/Chrome on Windows · IP address/);
 
     browser.headers['accept-language'] = 'ja';
     const japanese = rows(await security(browser));
@@ -281,11 +282,8 @@ describe('security activity', () => {
 });
 
 describe('sign-in notices', () => {
-  const waitForMail = async (to: string, count: number) => {
-    for (let i = 0; i < 100 && delivery.smtp.inbox.filter((mail) => mail.to.includes(to)).length < count; i += 1)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    return delivery.smtp.inbox.filter((mail) => mail.to.includes(to) && mail.subject.startsWith('New sign-in'));
-  };
+  const notices = (to: string) =>
+    delivery.smtp.inbox.filter((mail) => mail.to.includes(to) && mail.subject.startsWith('New sign-in'));
 
   /** A password sign-in to the web app in `browser`. */
   async function signInToApp(who: Who, browser: Browser, params: Record<string, string> = {}) {
@@ -305,17 +303,17 @@ describe('sign-in notices', () => {
     const who = await newMember('notices@example.jp');
     const windows = browserWith(CHROME_ON_WINDOWS);
     await signInToApp(who, windows);
-    const [notice] = await waitForMail(who.email, 1);
-    expect(notice?.subject).toBe('New sign-in to your JMB membership');
-    expect(notice?.text).toContain('Browser: Chrome 131 on Windows');
-    expect(notice?.text).toMatch(/IP address: 127\.0\.0\.1/);
-    expect(notice?.text).toMatch(/When: 1 March 2026 at (?:09:[3-5]\d|10:[0-5]\d) JST/);
-    expect(notice?.text).toContain(`${app.issuer}/account/security`);
+    const notice = await eventually(() => notices(who.email)[0]);
+    expect(notice.subject).toBe('New sign-in to your JMB membership');
+    expect(notice.text).toContain('Browser: Chrome on Windows');
+    expect(notice.text).toMatch(/IP address: 127\.0\.0\.1/);
+    expect(notice.text).toMatch(/When: 1 March 2026 at (?:09:[3-5]\d|10:[0-5]\d) JST/);
+    expect(notice.text).toContain(`${app.issuer}/account/security`);
 
     // The same browser again, even with a new login: no second notice.
     await signInToApp(who, windows, { prompt: 'login' });
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await waitForMail(who.email, 1)).toHaveLength(1);
+    expect(notices(who.email)).toHaveLength(1);
 
     // Turned off in the security centre (this browser is known: no notice for My account either).
     const page = await signInToAccount(app, delivery, who, windows, '/account/security');
@@ -326,7 +324,7 @@ describe('sign-in notices', () => {
 
     await signInToApp(who, browserWith(SAFARI_ON_IPHONE));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(await waitForMail(who.email, 1)).toHaveLength(1);
+    expect(notices(who.email)).toHaveLength(1);
     const audit = await app.context.audit.query({ memberId: who.id, type: 'login.new_browser', limit: 5 });
     expect(audit.events.map((event) => event.detail)).toEqual([{ notified: false }, { notified: true }]);
   });
