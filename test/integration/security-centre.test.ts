@@ -279,6 +279,43 @@ describe('security activity', () => {
     expect(older.html.querySelector('a#older')).toBeNull();
     expect(all.join()).not.toContain(other.id);
   });
+
+  it('shows what staff did and a failed attempt without where they came from', async () => {
+    const who = await newMember('strangers@example.jp');
+    const at = new Date(clock.now().getTime() - 3_600_000);
+    const expiresAt = new Date(clock.now().getTime() + 86_400_000);
+    await app.connection.collection('audit_events').insertMany([
+      {
+        _id: 'staff' as never,
+        at,
+        type: 'password.reset',
+        outcome: 'success',
+        memberId: who.id,
+        actor: 'admin:1',
+        ip: '198.51.100.7',
+        expiresAt,
+      },
+      {
+        _id: 'stranger' as never,
+        at: new Date(at.getTime() - 60_000),
+        type: 'login.password',
+        outcome: 'failure',
+        memberId: who.id,
+        ip: '203.0.113.9',
+        userAgent: SAFARI_ON_IPHONE,
+        expiresAt,
+      },
+    ]);
+    const page = await signInToAccount(app, delivery, who, browserWith(CHROME_ON_WINDOWS), '/account/security');
+    const rows = page.html
+      .querySelectorAll('#activity tbody tr')
+      .map((tr) => tr.querySelectorAll('td').map((td) => td.text.trim()));
+    expect(rows.slice(-2).map((row) => row.slice(1))).toEqual([
+      ['Password reset', 'by the JAL Mileage Bank Center'],
+      ['Unsuccessful sign-in with a password', ''],
+    ]);
+    expect(page.body).not.toMatch(/198\.51\.100\.7|203\.0\.113\.9/);
+  });
 });
 
 describe('sign-in notices', () => {
