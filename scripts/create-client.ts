@@ -4,6 +4,7 @@
  *   npm run create-client -- --name "JAL Web" --kind web \
  *     --redirect-uri https://www.example.jp/oidc/callback \
  *     --post-logout-redirect-uri https://www.example.jp/ [--first-party] [--id-token-alg ES256] [--client-id jal-web]
+ *     [--backchannel-logout-uri https://www.example.jp/oidc/backchannel-logout [--backchannel-logout-session-required]]
  *
  * --kind web     confidential server-side app (client_secret_basic)
  * --kind native  public mobile/desktop app, PKCE (custom scheme, claimed https or loopback redirects)
@@ -18,6 +19,8 @@ export async function createClientCommand(argv: string[], io: CommandIo): Promis
     kind: { type: 'string' },
     'redirect-uri': { type: 'string', multiple: true },
     'post-logout-redirect-uri': { type: 'string', multiple: true },
+    'backchannel-logout-uri': { type: 'string' },
+    'backchannel-logout-session-required': { type: 'boolean', default: false },
     'first-party': { type: 'boolean', default: false },
     'id-token-alg': { type: 'string' },
     'client-id': { type: 'string' },
@@ -33,6 +36,8 @@ export async function createClientCommand(argv: string[], io: CommandIo): Promis
     kind: values.kind as 'web',
     redirectUris: values['redirect-uri'] ?? [],
     postLogoutRedirectUris: values['post-logout-redirect-uri'] ?? [],
+    backchannelLogoutUri: values['backchannel-logout-uri'],
+    backchannelLogoutSessionRequired: values['backchannel-logout-session-required'],
     firstParty: values['first-party'],
     idTokenSigningAlg: values['id-token-alg'] as 'RS256' | undefined,
     clientId: values['client-id'],
@@ -60,6 +65,12 @@ export async function createClientCommand(argv: string[], io: CommandIo): Promis
           token_endpoint_auth_method: m.token_endpoint_auth_method,
           redirect_uris: m.redirect_uris,
           post_logout_redirect_uris: m.post_logout_redirect_uris,
+          ...(m.backchannel_logout_uri
+            ? {
+                backchannel_logout_uri: m.backchannel_logout_uri,
+                backchannel_logout_session_required: m.backchannel_logout_session_required,
+              }
+            : {}),
           id_token_signed_response_alg: m.id_token_signed_response_alg,
           first_party: m.first_party,
           ...(m.admin_role ? { admin_role: m.admin_role, admin_api: `${app.config.issuer}/api/admin` } : {}),

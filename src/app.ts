@@ -14,6 +14,8 @@ import { createAuditModel } from './audit/model.js';
 import { stdoutSink } from './audit/outbound.js';
 import { trackRequestOrigin } from './audit/request-context.js';
 import { webhookSink } from './audit/webhook.js';
+import { createBrowsersLibrary } from './browsers/library.js';
+import { createKnownBrowserModel } from './browsers/model.js';
 import { createClientsLibrary } from './clients/library.js';
 import type { Clock } from './clock.js';
 import type { Config, Secrets } from './config.js';
@@ -41,6 +43,7 @@ import { createMessenger } from './messaging/messenger.js';
 import { createNotices } from './notices/library.js';
 import { createMetrics } from './observability/metrics.js';
 import { ensureOidcIndexes } from './oidc/adapter.js';
+import { installBackchannelLogout } from './oidc/backchannel.js';
 import { createClientCache } from './oidc/client-cache.js';
 import { createClientStore } from './oidc/client-store.js';
 import { watchProvider } from './oidc/events.js';
@@ -48,6 +51,8 @@ import { countTokens } from './oidc/metrics.js';
 import { protocolEndpoints } from './oidc/protocol.js';
 import { createProvider } from './oidc/provider.js';
 import { createProviderRecords } from './oidc/records.js';
+import { createMemberSessions } from './oidc/sessions.js';
+import { createSignIns } from './oidc/sign-ins.js';
 import { createOtpLibrary } from './otp/library.js';
 import { createOtpModel } from './otp/model.js';
 import { createSmsGuard } from './otp/sms-guard.js';
@@ -80,6 +85,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     audit: createAuditModel(connection),
     consoleSessions: createConsoleSessionModel(connection),
     rateLimits: createRateLimitModel(connection),
+    knownBrowsers: createKnownBrowserModel(connection),
     ...createPasskeyModels(connection),
     ...createAdminModels(connection),
     ...createRecoveryModels(connection),
@@ -120,6 +126,12 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     },
   });
   metrics.smsBudgets(() => smsGuard.budgets());
+  const browsers = createBrowsersLibrary({
+    model: models.knownBrowsers,
+    hmac,
+    clock,
+    perMember: config.sessions.knownBrowsersPerMember,
+  });
   const otp = createOtpLibrary({
     model: models.codes,
     limiter,
@@ -178,7 +190,19 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     clientCache,
     pages: providerPages,
   });
-  const providerRecords = createProviderRecords(connection);
+  const consoleSessions = createConsoleSessions(models.consoleSessions, clock);
+  // The consoles are relying apps too: a back-channel logout for them ends their console sessions.
+  const consoleLogout = (accountId: string, sid?: string) => consoleSessions.destroyAllOf(accountId, sid);
+  const backchannel = installBackchannelLogout(provider, {
+    settings: config.backchannelLogout,
+    audit,
+    logger,
+    consoleLogout,
+  });
+  const signIns = createSignIns({ connection, clock, config });
+  await signIns.model.createIndexes();
+  const memberSessions = createMemberSessions({ connection, provider, clock, signIns, consoleLogout });
+  const providerRecords = createProviderRecords(connection, memberSessions);
   const clients = createClientsLibrary({
     store: createClientStore({ connection, provider, hmac, cache: clientCache }),
     revokeAll: providerRecords.revokeClient,
@@ -190,16 +214,12 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   const runtime: AppContext['runtime'] = {};
   const rps = consoleRelyingParties(config, clients, () => runtime.localUrl);
   const consoles = {
-    sessions: createConsoleSessions(models.consoleSessions, clock),
+    sessions: consoleSessions,
     accountRp: rps.account,
     adminRp: rps.admin,
   };
-  /** Every provider session, grant and token of a member, and every My account session. */
-  const signOutEverywhere = async (memberId: string) => {
-    const sessions = await providerRecords.endAccount(memberId);
-    await consoles.sessions.destroyAllOf(memberId);
-    return sessions;
-  };
+  /** Every provider session (its apps told), grant and token of a member, and every My account session. */
+  const signOutEverywhere = (memberId: string) => providerRecords.endAccount(memberId);
   const recovery = createRecoveryLibrary({
     recoveries: models.recoveries,
     links: models.recoveryLinks,
@@ -229,6 +249,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     audit,
     messenger,
     notices,
+    browsers,
     otp,
     smsGuard,
     passkeys,
@@ -241,7 +262,9 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     providerRecords,
     signOutEverywhere,
     recovery,
-    protocolEndpoints: protocolEndpoints(provider, { connection, hmac }),
+    memberSessions,
+    backchannel,
+    protocolEndpoints: protocolEndpoints(provider, { connection, hmac, signIns }),
   };
   return context;
 }

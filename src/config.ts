@@ -146,6 +146,10 @@ const defaultsSchema = z.object({
     prefixPerHour: positiveInt,
     backoff: z.object({ baseSeconds: positiveInt, maxSeconds: positiveInt, quietSeconds: positiveInt }),
   }),
+  /** Logout tokens to relying apps: tries per delivery, the first retry's delay (then ×4), deliveries under way at most. */
+  backchannelLogout: z.object({ attempts: positiveInt, retryDelayMs: positiveInt, maxPending: positiveInt }),
+  /** How often a session's "last seen" is written at most; how many browsers are remembered per member. */
+  sessions: z.object({ lastSeenMinutes: positiveInt, knownBrowsersPerMember: positiveInt }),
   ttl: z.object({
     interactionSeconds: positiveInt,
     sessionSeconds: positiveInt,
@@ -225,6 +229,8 @@ export interface Config {
   ttl: Defaults['ttl'];
   otp: Defaults['otp'] & { ttlMinutes: number; stepUpMinutes: number };
   passkey: Defaults['passkey'];
+  backchannelLogout: Defaults['backchannelLogout'];
+  sessions: Defaults['sessions'];
   sms:
     | {
         transport: 'vonage';
@@ -496,6 +502,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       ...defaults.passkey,
       optionsPerIpPerHour: env.RATE_LIMIT_PASSKEY_OPTIONS_PER_IP_PER_HOUR ?? defaults.passkey.optionsPerIpPerHour,
     },
+    backchannelLogout: defaults.backchannelLogout,
+    sessions: defaults.sessions,
     sms,
     mail,
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,

@@ -2,6 +2,7 @@ import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AdminLibrary } from './admins/library.js';
 import type { AuditLibrary } from './audit/library.js';
+import type { BrowsersLibrary } from './browsers/library.js';
 import type { ClientsLibrary } from './clients/library.js';
 import type { Clock } from './clock.js';
 import type { Config, Secrets } from './config.js';
@@ -13,7 +14,9 @@ import type { MembersLibrary } from './members/library.js';
 import type { Messenger } from './messaging/messenger.js';
 import type { Notices } from './notices/library.js';
 import type { Metrics } from './observability/metrics.js';
+import type { BackchannelLogout } from './oidc/backchannel.js';
 import type { ProviderRecords } from './oidc/records.js';
+import type { MemberSessions } from './oidc/sessions.js';
 import type { OtpLibrary } from './otp/library.js';
 import type { SmsGuard } from './otp/sms-guard.js';
 import type { PasskeyLibrary } from './passkeys/library.js';
@@ -39,6 +42,8 @@ export interface AppContext {
   audit: AuditLibrary;
   messenger: Messenger;
   notices: Notices;
+  /** The browsers each member has signed in with (new-browser notices). */
+  browsers: BrowsersLibrary;
   otp: OtpLibrary;
   /** The SMS toll-fraud controls: whether SMS can go now (the code pages), the budgets (metrics). */
   smsGuard: SmsGuard;
@@ -59,6 +64,10 @@ export interface AppContext {
   signOutEverywhere(memberId: string): Promise<number>;
   /** Forgotten passwords: self-service and the service centre's links. */
   recovery: RecoveryLibrary;
+  /** A member's signed-in browsers and connected apps (the security centre), and ending them. */
+  memberSessions: MemberSessions;
+  /** Logout tokens to relying apps, sent in the background (idle() waits for them). */
+  backchannel: BackchannelLogout;
   /** oidc-provider's endpoints (/auth, /token, /me, …) with what we put around them. */
   protocolEndpoints: Middleware;
 }

@@ -21,10 +21,17 @@ const SYSTEMS: ReadonlyArray<[RegExp, string]> = [
   [/Linux/, 'Linux'],
 ];
 
+/** The browser and the system, each when recognised (pages put them in their own language). */
+export function userAgentParts(userAgent: string | undefined): { browser?: string; system?: string } {
+  if (!userAgent) return {};
+  return {
+    browser: BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1],
+    system: SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1],
+  };
+}
+
 export function describeUserAgent(userAgent: string | undefined): string | undefined {
-  if (!userAgent) return undefined;
-  const browser = BROWSERS.find(([pattern]) => pattern.test(userAgent))?.[1];
-  const system = SYSTEMS.find(([pattern]) => pattern.test(userAgent))?.[1];
+  const { browser, system } = userAgentParts(userAgent);
   if (browser && system) return `${browser} on ${system}`;
   return browser ?? system;
 }

@@ -10,6 +10,7 @@ import { registerNotificationRoutes } from './notification.js';
 import { registerPasskeyRoutes } from './passkeys.js';
 import { registerPhoneRoutes } from './phone.js';
 import { registerRecoverRoutes } from './recover.js';
+import { registerSecurityRoutes } from './security.js';
 import { registerVerifyRoutes } from './verify.js';
 
 /**
@@ -63,4 +64,5 @@ export function registerAccountRoutes(router: Router, app: AppContext): void {
   registerNotificationRoutes(router, app, forms);
   registerPasskeyRoutes(router, app, forms);
   registerRecoverRoutes(router, app, forms);
+  registerSecurityRoutes(router, app, forms);
 }

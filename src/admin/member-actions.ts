@@ -74,12 +74,8 @@ export function createMemberActions(app: AppContext) {
   const load = async (id: string) =>
     typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id) ? app.members.findById(id) : null;
 
-  /** Every provider session, grant and token, and every My account session. */
-  async function endSessions(memberId: string): Promise<number> {
-    const ended = await app.providerRecords.endAccount(memberId);
-    await app.consoles.sessions.destroyAllOf(memberId);
-    return ended;
-  }
+  /** Every provider session, grant and token, and every My account session; the apps are told. */
+  const endSessions = (memberId: string) => app.providerRecords.endAccount(memberId);
 
   return {
     async find(membershipNumber: unknown): Promise<MemberView | null> {

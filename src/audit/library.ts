@@ -15,6 +15,8 @@ export interface AuditQuery {
   memberId?: string | undefined;
   clientId?: string | undefined;
   type?: string | undefined;
+  /** Only events of these types (a member's own security page shows the ones it can describe). */
+  types?: readonly string[] | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
   /** Paging: events strictly older than this. */
@@ -90,6 +92,7 @@ export function createAuditLibrary(deps: {
       if (q.memberId) filter.memberId = q.memberId;
       if (q.clientId) filter.clientId = q.clientId;
       if (q.type) filter.type = q.type;
+      else if (q.types) filter.type = { $in: [...q.types] };
       const at: Record<string, Date> = {};
       if (q.from) at.$gte = q.from;
       if (q.to) at.$lte = q.to;

@@ -31,6 +31,11 @@ export interface InternalClient {
   name: string;
   redirectUri: string;
   postLogoutRedirectUri: string;
+  /**
+   * Where the console hears of a logout. Never fetched: the provider logs its own consoles out
+   * in-process (oidc/backchannel.ts); registering it makes ID tokens carry the sid it goes by.
+   */
+  backchannelLogoutUri: string;
   scope: string;
   minAcr?: string | undefined;
 }
@@ -119,6 +124,8 @@ export function createClientsLibrary(deps: {
         jwks: current.jwks,
         redirectUris: view.redirect_uris,
         postLogoutRedirectUris: view.post_logout_redirect_uris,
+        backchannelLogoutUri: view.backchannel_logout_uri,
+        backchannelLogoutSessionRequired: view.backchannel_logout_session_required,
         scopes: view.kind === 'service' ? undefined : view.scopes,
         grantTypes: view.kind === 'service' ? undefined : view.grant_types,
         firstParty: view.first_party,
@@ -188,6 +195,8 @@ export function createClientsLibrary(deps: {
         application_type: 'web',
         redirect_uris: [input.redirectUri],
         post_logout_redirect_uris: [input.postLogoutRedirectUri],
+        backchannel_logout_uri: input.backchannelLogoutUri,
+        backchannel_logout_session_required: true,
         grant_types: ['authorization_code'],
         response_types: ['code'],
         token_endpoint_auth_method: 'client_secret_basic',

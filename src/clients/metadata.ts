@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { FieldError } from '../errors.js';
 import { displayName } from '../text.js';
 import { CLIENT_KINDS, MEMBER_SCOPES } from './kinds.js';
-import { checkRedirectUri } from './redirect-uris.js';
+import { checkBackchannelLogoutUri, checkRedirectUri } from './redirect-uris.js';
 
 /**
  * From what an admin (or a command) asks for to the metadata oidc-provider stores: the rules of
@@ -24,6 +24,9 @@ export const newClientSchema = z.object({
   jwks: z.object({ keys: z.array(z.record(z.string(), z.unknown())).min(1) }).optional(),
   redirectUris: z.array(z.string().max(2000)).max(20).default([]),
   postLogoutRedirectUris: z.array(z.string().max(2000)).max(20).default([]),
+  /** Back-Channel Logout 1.0; null or empty removes it. */
+  backchannelLogoutUri: z.string().max(2000).nullable().optional(),
+  backchannelLogoutSessionRequired: z.boolean().default(false),
   scopes: z.array(z.enum(MEMBER_SCOPES)).min(1).optional(),
   grantTypes: z
     .array(z.enum(['authorization_code', 'refresh_token']))
@@ -92,10 +95,15 @@ export function buildClientMetadata(data: ClientInput, clientId: string, rules: 
       }
     }
     if (data.adminRole) fail('adminRole', 'is only for service clients');
+    if (data.backchannelLogoutUri) {
+      const problem = checkBackchannelLogoutUri(data.backchannelLogoutUri, { allowHttpLocalhost });
+      if (problem) fail('backchannelLogoutUri', `${data.backchannelLogoutUri} ${problem}`);
+    }
   } else {
     if (!data.adminRole) fail('adminRole', 'is required for a service client (viewer or editor)');
     if (data.redirectUris.length || data.postLogoutRedirectUris.length)
       fail('redirectUris', 'a service client has no redirect URIs');
+    if (data.backchannelLogoutUri) fail('backchannelLogoutUri', 'a service client has no sessions to log out');
   }
   const confidential = data.kind === 'web' || service;
   const authMethod = confidential ? (data.tokenEndpointAuthMethod ?? 'client_secret_basic') : 'none';
@@ -131,6 +139,12 @@ export function buildClientMetadata(data: ClientInput, clientId: string, rules: 
     application_type: data.kind === 'native' ? 'native' : 'web',
     redirect_uris: data.redirectUris,
     post_logout_redirect_uris: data.postLogoutRedirectUris,
+    ...(data.backchannelLogoutUri
+      ? {
+          backchannel_logout_uri: data.backchannelLogoutUri,
+          backchannel_logout_session_required: data.backchannelLogoutSessionRequired,
+        }
+      : {}),
     grant_types: grantTypes,
     response_types: service ? [] : ['code'],
     token_endpoint_auth_method: authMethod,

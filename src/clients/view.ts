@@ -8,6 +8,8 @@ export interface ClientView {
   token_endpoint_auth_method: string;
   redirect_uris: string[];
   post_logout_redirect_uris: string[];
+  backchannel_logout_uri: string | null;
+  backchannel_logout_session_required: boolean;
   scopes: string[];
   grant_types: string[];
   first_party: boolean;
@@ -38,6 +40,8 @@ export function toView(metadata: Record<string, unknown>): ClientView {
     token_endpoint_auth_method: String(metadata.token_endpoint_auth_method ?? 'client_secret_basic'),
     redirect_uris: (metadata.redirect_uris as string[] | undefined) ?? [],
     post_logout_redirect_uris: (metadata.post_logout_redirect_uris as string[] | undefined) ?? [],
+    backchannel_logout_uri: (metadata.backchannel_logout_uri as string | undefined) ?? null,
+    backchannel_logout_session_required: metadata.backchannel_logout_session_required === true,
     scopes: typeof metadata.scope === 'string' ? metadata.scope.split(' ') : [],
     grant_types: (metadata.grant_types as string[] | undefined) ?? ['authorization_code'],
     first_party: metadata.first_party === true,

@@ -54,6 +54,7 @@ export async function registerConsoleClients(config: Config, clients: ClientsLib
       name: console.name,
       redirectUri: `${config.issuer}/${name}/callback`,
       postLogoutRedirectUri: `${config.issuer}/${name}/signed-out`,
+      backchannelLogoutUri: `${config.issuer}/${name}/backchannel-logout`,
       scope: 'openid',
       minAcr: console.minAcr,
     });

@@ -16,6 +16,8 @@ export interface ConsoleSession {
   console: ConsoleName;
   subject: string;
   idToken: string;
+  /** The provider session's id for the console (the ID token's sid): back-channel logout ends it. */
+  sid?: string | undefined;
   /** The admin console's access token for the admin API. */
   accessToken?: string | undefined;
   /** When the member last completed the console's one-time-password step-up. */
@@ -38,6 +40,7 @@ const schema = new Schema<ConsoleSession>(
     console: { type: String, required: true },
     subject: { type: String, required: true },
     idToken: { type: String, required: true },
+    sid: String,
     accessToken: String,
     stepUpAt: Date,
     pending: { type: Schema.Types.Mixed },
@@ -63,7 +66,7 @@ export function createConsoleSessions(model: ConsoleSessionModel, clock: Clock) 
     async create(
       ctx: Context,
       name: ConsoleName,
-      data: { subject: string; idToken: string; accessToken?: string },
+      data: { subject: string; idToken: string; sid?: string | undefined; accessToken?: string },
     ): Promise<ConsoleSession> {
       const now = clock.now();
       const session: ConsoleSession = {
@@ -71,6 +74,7 @@ export function createConsoleSessions(model: ConsoleSessionModel, clock: Clock) 
         console: name,
         subject: data.subject,
         idToken: data.idToken,
+        sid: data.sid,
         accessToken: data.accessToken,
         createdAt: now,
         expiresAt: new Date(now.getTime() + IDLE_MS),
@@ -126,9 +130,12 @@ export function createConsoleSessions(model: ConsoleSessionModel, clock: Clock) 
       ctx.cookies.set(cookie.name, null, { path: cookie.path });
     },
 
-    /** Ends every console session of a subject (after a lock, or "sign out everywhere"). */
-    async destroyAllOf(subject: string): Promise<void> {
-      await model.deleteMany({ subject });
+    /**
+     * Ends the console sessions of a subject that came from one provider session (its sid), or
+     * every one of them (after a lock, or "sign out everywhere").
+     */
+    async destroyAllOf(subject: string, sid?: string): Promise<void> {
+      await model.deleteMany(sid ? { subject, sid } : { subject });
     },
   };
 }

@@ -51,6 +51,7 @@ export function registerConsoleSignIn(
     await sessions.create(ctx, console.name, {
       subject,
       idToken: login.idToken,
+      sid: typeof login.claims.sid === 'string' ? login.claims.sid : undefined,
       ...(console.name === 'admin' ? { accessToken: login.accessToken } : {}),
     });
     ctx.status = 303;

@@ -2,13 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import Koa, { type Context } from 'koa';
 import * as oidc from 'openid-client';
+import { type LogoutRequest, logoutTokenVerifier } from './logout-token.js';
 
 /**
  * A small relying app for newcomers (development only): "Sign in" runs the real authorization
  * code flow with PKCE against the provider, then shows the ID token's claims and the userinfo
- * response. It is a separate origin and uses openid-client exactly as a real app would.
+ * response. It is a separate origin and uses openid-client exactly as a real app would. It is
+ * registered with a back-channel logout URI: when the member's session at the provider ends (a
+ * logout anywhere, the security centre, an admin), the provider posts a logout token and the demo
+ * app ends its own session.
  */
 interface DemoSession {
+  sub: string;
+  /** The provider session's id for this app (the ID token's sid): what a logout token names. */
+  sid: string | undefined;
   idToken: string;
   claims: Record<string, unknown>;
   userinfo: Record<string, unknown>;
@@ -58,9 +65,35 @@ export async function startDemoApp(options: {
 
   const app = new Koa({ keys: [randomBytes(32).toString('hex')] });
   const sessionOf = (ctx: Context) => sessions.get(ctx.cookies.get('demo_sid', { signed: true }) ?? '');
+  let verifyLogout: ((token: string) => Promise<LogoutRequest>) | undefined;
+
+  /** POST /backchannel-logout: a logout token from the provider ends the sessions it names. */
+  async function backchannelLogout(ctx: Context): Promise<void> {
+    const config = await discover();
+    verifyLogout ??= logoutTokenVerifier({
+      issuer: config.serverMetadata().issuer,
+      jwksUri: config.serverMetadata().jwks_uri!,
+      clientId: options.clientId,
+    });
+    let body = '';
+    for await (const chunk of ctx.req) {
+      body += String(chunk);
+      if (body.length > 65_536) break;
+    }
+    try {
+      const { sub, sid } = await verifyLogout(new URLSearchParams(body).get('logout_token') ?? '');
+      for (const [id, session] of sessions) if (sid ? session.sid === sid : session.sub === sub) sessions.delete(id);
+      ctx.status = 200;
+      ctx.body = '';
+    } catch (error) {
+      ctx.status = 400;
+      ctx.body = { error: 'invalid_request', error_description: (error as Error).message };
+    }
+  }
 
   app.use(async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
+    if (ctx.path === '/backchannel-logout' && ctx.method === 'POST') return backchannelLogout(ctx);
     if (ctx.path === '/') {
       const session = sessionOf(ctx);
       ctx.body = session
@@ -70,7 +103,8 @@ export async function startDemoApp(options: {
 <p><a class="button" href="/logout">Sign out / ログアウト</a> <a class="button" href="/login">Sign in again / 再ログイン</a></p>
 <h2>ID token claims / IDトークンのクレーム</h2><pre>${escapeHtml(JSON.stringify(session.claims, null, 2))}</pre>
 <h2>Userinfo response / UserInfoレスポンス</h2><pre>${escapeHtml(JSON.stringify(session.userinfo, null, 2))}</pre>
-<p class="note">Refresh token issued: ${session.refreshToken ? 'yes' : 'no'}</p>`,
+<p class="note">Refresh token issued: ${session.refreshToken ? 'yes' : 'no'}</p>
+<p class="note">Signed out at the provider (another app, My account → Security, an admin)? The provider tells this app by back-channel logout, and this page then shows you signed out.</p>`,
           )
         : page(
             'Demo app',
@@ -126,6 +160,8 @@ export async function startDemoApp(options: {
         const userinfo = await oidc.fetchUserInfo(config, tokens.access_token, claims.sub);
         const sid = randomBytes(16).toString('hex');
         sessions.set(sid, {
+          sub: claims.sub,
+          sid: typeof claims.sid === 'string' ? claims.sid : undefined,
           idToken: tokens.id_token!,
           claims: { ...claims },
           userinfo: { ...userinfo },

@@ -34,6 +34,8 @@ export async function seedDemoData(
     kind: 'web',
     redirectUris: [`${demoAppUrl}/callback`],
     postLogoutRedirectUris: [`${demoAppUrl}/`],
+    backchannelLogoutUri: `${demoAppUrl}/backchannel-logout`,
+    backchannelLogoutSessionRequired: true,
     firstParty: false,
   });
   return { clientSecret: created.clientSecret };

@@ -12,6 +12,7 @@ import { ACR_CHECK } from '../oidc/policy.js';
 import { alternativeFor } from '../otp/destination.js';
 import type { OtpPurpose } from '../otp/model.js';
 import { clientName } from './details.js';
+import { noticeNewBrowser } from './new-browser.js';
 
 /**
  * The shape every sign-in step has (one file each under steps/, listed in one table in
@@ -165,6 +166,7 @@ export async function finishLogin(
     { mergeWithLastSubmission: false },
   );
   app.metrics.signIn(login.method, 'success', acr);
+  await noticeNewBrowser(ctx, app, login.accountId);
   return login.offer ? `/interaction/${state.interaction.uid}${OFFER_PAGES[login.offer]}` : resume;
 }
 

@@ -80,6 +80,8 @@ export interface MembersLibrary {
   clearLoginFailures(membershipNumber: string): Promise<void>;
   /** Locks or unlocks a member (staff). A locked member has no account as far as the protocol is concerned. */
   setStatus(memberId: string, status: MemberStatus): Promise<Member | null>;
+  /** Turns the e-mail about sign-ins from a browser not seen before on or off. */
+  setSignInNotices(memberId: string, on: boolean): Promise<Member | null>;
   /**
    * Staff verified the member (e.g. by phone) and set a new e-mail address and/or mobile number,
    * marked verified. A FieldError (409) when one belongs to another member.
@@ -126,6 +128,10 @@ export function createMembersLibrary(deps: {
       throw error;
     }
   }
+
+  /** Sets plain fields of a member; the member afterwards, or null. */
+  const setFields = (memberId: string, fields: Partial<Pick<Member, 'status' | 'signInNotices'>>) =>
+    model.findOneAndUpdate({ _id: memberId }, { $set: fields }, { returnDocument: 'after' }).lean<Member>().exec();
 
   /**
    * A hash from before today's algorithm or parameters, replaced now that the password is known.
@@ -224,11 +230,9 @@ export function createMembersLibrary(deps: {
 
     clearLoginFailures: (membershipNumber) => limiter.reset(failuresKey(membershipNumber)),
 
-    setStatus: (memberId, status) =>
-      model
-        .findOneAndUpdate({ _id: memberId }, { $set: { status } }, { returnDocument: 'after' })
-        .lean<Member>()
-        .exec(),
+    setStatus: (memberId, status) => setFields(memberId, { status }),
+
+    setSignInNotices: (memberId, on) => setFields(memberId, { signInNotices: on }),
 
     async setVerifiedContacts(memberId, contacts) {
       const previous = await model.findById(memberId).lean<Member>();

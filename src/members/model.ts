@@ -23,6 +23,8 @@ export interface Member {
   notificationChannel: NotificationChannel;
   locale: Locale;
   passwordHash?: string | undefined;
+  /** Whether a sign-in from a browser not seen before is told by e-mail (absent: yes). */
+  signInNotices?: boolean | undefined;
   status: MemberStatus;
   createdAt: Date;
   updatedAt: Date;
@@ -44,6 +46,7 @@ const memberSchema = new Schema<Member>(
     notificationChannel: { type: String, enum: NOTIFICATION_CHANNELS, default: 'email' },
     locale: { type: String, enum: LOCALES, default: 'ja' },
     passwordHash: { type: String },
+    signInNotices: { type: Boolean },
     status: { type: String, enum: MEMBER_STATUSES, default: 'active' },
   },
   { collection: 'members', timestamps: true, versionKey: false },

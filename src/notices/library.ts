@@ -15,6 +15,7 @@ export const NOTICES = {
   phoneChanged: { subject: 'notice.phoneChanged.subject', body: 'notice.phoneChanged.body' },
   passwordChanged: { subject: 'notice.passwordChanged.subject', body: 'notice.passwordChanged.body' },
   recoveryLink: { subject: 'notice.recoveryLink.subject', body: 'notice.recoveryLink.body' },
+  newBrowser: { subject: 'notice.newBrowser.subject', body: 'notice.newBrowser.body' },
 } as const;
 export type Notice = keyof typeof NOTICES;
 /** What a notice's body needs besides the member's name and the time. */

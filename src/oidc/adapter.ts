@@ -28,13 +28,14 @@ export const OIDC_MODELS = [
 ] as const;
 
 /** Models whose records belong to a grant and are revoked with it. */
-const GRANTABLE = new Set([
+export const GRANTABLE_MODELS = [
   'AccessToken',
   'AuthorizationCode',
   'RefreshToken',
   'DeviceCode',
   'BackchannelAuthenticationRequest',
-]);
+] as const;
+const GRANTABLE = new Set<string>(GRANTABLE_MODELS);
 
 interface Stored {
   _id: string;

@@ -20,6 +20,7 @@ import {
   refreshTokenTtlOf,
   validateExtraClientMetadata,
 } from './client-metadata.js';
+import { outgoingFetch } from './outgoing.js';
 import { interactionPolicy } from './policy.js';
 import { clientIdFactory, REGISTRATION_POLICY, registrationPolicy } from './registration.js';
 
@@ -42,6 +43,9 @@ export interface ProviderDeps {
     >;
   };
 }
+
+/** The provider's session cookie (path /): My account reads it to know which session is this browser's. */
+export const SESSION_COOKIE = 'jmb_session';
 
 /** The admin API as an OAuth resource server: tokens for it carry admin:read and/or admin:write. */
 export const adminApiResource = (issuer: string) => `${issuer}/api/admin`;
@@ -91,7 +95,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     jwks: secrets.jwks as unknown as Configuration['jwks'],
     cookies: {
       keys: secrets.cookieKeys,
-      names: { session: 'jmb_session', interaction: 'jmb_interaction', resume: 'jmb_interaction_resume' },
+      names: { session: SESSION_COOKIE, interaction: 'jmb_interaction', resume: 'jmb_interaction_resume' },
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },
@@ -119,6 +123,7 @@ export function createProvider(deps: ProviderDeps): Provider {
       requestObjectSigningAlgValues: ['RS256', 'PS256', 'ES256', 'EdDSA'],
     },
     extraClientMetadata: { properties: CLIENT_METADATA_PROPERTIES, validator: validateExtraClientMetadata },
+    fetch: outgoingFetch(config.env !== 'production'),
     discovery: {
       ui_locales_supported: ['ja', 'en'],
       claims_locales_supported: ['ja', 'en'],
@@ -134,6 +139,8 @@ export function createProvider(deps: ProviderDeps): Provider {
         allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId,
       },
       userinfo: { enabled: true },
+      // Logout tokens are sent in the background and retried (backchannel.ts).
+      backchannelLogout: { enabled: true },
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: pages.logoutSource,

@@ -1,5 +1,6 @@
 import type { Connection } from 'mongoose';
 import { oidcModel } from './adapter.js';
+import type { MemberSessions } from './sessions.js';
 
 /**
  * Removing what oidc-provider has stored, in one place: revocation when an app is disabled or
@@ -23,20 +24,23 @@ const ACCOUNT_RECORDS = ['Grant', 'AccessToken', 'RefreshToken', 'AuthorizationC
 export interface ProviderRecords {
   /** Revokes every grant, code and token issued to a client. */
   revokeClient(clientId: string): Promise<void>;
-  /** Ends every provider session of an account and revokes its grants and tokens; how many sessions. */
+  /**
+   * Ends everything of an account: every provider session (each app of each session is sent a
+   * back-channel logout token), every console session, every grant and token; how many sessions.
+   */
   endAccount(accountId: string): Promise<number>;
 }
 
-export function createProviderRecords(connection: Connection): ProviderRecords {
+export function createProviderRecords(connection: Connection, sessions: MemberSessions): ProviderRecords {
   return {
     async revokeClient(clientId) {
       for (const name of CLIENT_RECORDS) await oidcModel(connection, name).deleteMany({ 'payload.clientId': clientId });
     },
     async endAccount(accountId) {
-      const { deletedCount } = await oidcModel(connection, 'Session').deleteMany({ 'payload.accountId': accountId });
+      const ended = await sessions.endAll(accountId);
       for (const name of ACCOUNT_RECORDS)
         await oidcModel(connection, name).deleteMany({ 'payload.accountId': accountId });
-      return deletedCount;
+      return ended;
     },
   };
 }

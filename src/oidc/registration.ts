@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { ClientKind } from '../clients/kinds.js';
-import { checkRedirectUri } from '../clients/redirect-uris.js';
+import { checkBackchannelLogoutUri, checkRedirectUri } from '../clients/redirect-uris.js';
 import { CLIENT_METADATA_PROPERTIES } from './client-metadata.js';
 
 /**
@@ -36,6 +36,14 @@ export function registrationPolicy(allowHttpLocalhost: boolean) {
         const problem = checkRedirectUri(kind, uri, { allowHttpLocalhost });
         if (problem) throw new errors.InvalidRedirectUri(`${field}: ${uri} ${problem}`);
       }
+    }
+    const logoutUri = properties.backchannel_logout_uri;
+    if (logoutUri !== undefined) {
+      const problem =
+        typeof logoutUri === 'string'
+          ? checkBackchannelLogoutUri(logoutUri, { allowHttpLocalhost })
+          : 'must be a string';
+      if (problem) throw new errors.InvalidClientMetadata(`backchannel_logout_uri ${problem}`);
     }
   };
 }

@@ -13,7 +13,9 @@ export type HmacPurpose =
   | 'device'
   | 'client-secret'
   | 'internal-client'
-  | 'admin-enrolment';
+  | 'admin-enrolment'
+  | 'known-browser'
+  | 'session-handle';
 
 export interface Hmac {
   digest(purpose: HmacPurpose, value: string): string;

@@ -128,6 +128,29 @@ describe('create-client', () => {
     expect(out.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
+  it('registers a web app with a back-channel logout URI', async () => {
+    const flights = (...more: string[]) =>
+      command(createClientCommand, [
+        ...['--name', 'Flights', '--kind', 'web', '--redirect-uri', 'https://flights.example.jp/cb'],
+        ...more,
+      ]);
+    const result = await flights(
+      '--backchannel-logout-uri',
+      'https://flights.example.jp/oidc/backchannel-logout',
+      '--backchannel-logout-session-required',
+    );
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      backchannel_logout_uri: 'https://flights.example.jp/oidc/backchannel-logout',
+      backchannel_logout_session_required: true,
+    });
+    const refused = await flights('--backchannel-logout-uri', 'https://10.0.0.8/logout');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /Error: backchannelLogoutUri: https:\/\/10\.0\.0\.8\/logout must not point at a loopback, private or link-local address/,
+    );
+  });
+
   it('refuses a bad redirect URI with the reason', async () => {
     const result = await command(createClientCommand, [
       '--name',

@@ -94,10 +94,16 @@ const comparable = (page: Page) =>
     .replace(/\/interaction\/[\w-]+/g, '/interaction/UID')
     .replace(/%2Finteraction%2F[\w-]+/g, '%2Finteraction%2FUID');
 
-/** The next e-mail to `address` from now on (not one that arrived before). */
+/**
+ * The next e-mail with a one-time password to `address` from now on (not one that arrived before;
+ * notices sent in the background, such as the one about a new browser, may come in between).
+ */
 function nextMail(address: string) {
   const seen = delivery.smtp.inbox.length;
-  return () => eventually(() => delivery.smtp.inbox.slice(seen).find((mail) => mail.to.includes(address)));
+  return () =>
+    eventually(() =>
+      delivery.smtp.inbox.slice(seen).find((mail) => mail.to.includes(address) && /\b\d{6}\b/.test(mail.text)),
+    );
 }
 
 describe('forgot your password', () => {

@@ -89,6 +89,16 @@ export function openApiDocument(issuer: string) {
               description: 'Exact URIs; https (loopback http for native apps), no fragment',
             },
             post_logout_redirect_uris: { type: 'array', items: { type: 'string', format: 'uri' } },
+            backchannel_logout_uri: {
+              type: ['string', 'null'],
+              format: 'uri',
+              description:
+                'OpenID Connect Back-Channel Logout 1.0: where logout tokens are posted when a member’s session ends; https (loopback http outside production), no fragment, no private or loopback address. null removes it.',
+            },
+            backchannel_logout_session_required: {
+              type: 'boolean',
+              description: 'Logout tokens (and ID tokens) carry the session id, sid. Default false.',
+            },
             scopes: {
               type: 'array',
               items: { enum: ['openid', 'profile', 'email', 'phone', 'membership', 'offline_access'] },
@@ -115,6 +125,8 @@ export function openApiDocument(issuer: string) {
             token_endpoint_auth_method: { type: 'string' },
             redirect_uris: { type: 'array', items: { type: 'string' } },
             post_logout_redirect_uris: { type: 'array', items: { type: 'string' } },
+            backchannel_logout_uri: { type: ['string', 'null'] },
+            backchannel_logout_session_required: { type: 'boolean' },
             scopes: { type: 'array', items: { type: 'string' } },
             grant_types: { type: 'array', items: { type: 'string' } },
             first_party: { type: 'boolean' },

@@ -28,6 +28,8 @@ function clientInput(body: Record<string, unknown>): Partial<NewClient> {
     jwks: 'jwks',
     redirect_uris: 'redirectUris',
     post_logout_redirect_uris: 'postLogoutRedirectUris',
+    backchannel_logout_uri: 'backchannelLogoutUri',
+    backchannel_logout_session_required: 'backchannelLogoutSessionRequired',
     scopes: 'scopes',
     grant_types: 'grantTypes',
     first_party: 'firstParty',

@@ -32,6 +32,8 @@ function apiBody(form: Form, kind: string, creating: boolean): Record<string, un
   }
   body.redirect_uris = lines(form.redirect_uris);
   body.post_logout_redirect_uris = lines(form.post_logout_redirect_uris);
+  body.backchannel_logout_uri = String(form.backchannel_logout_uri ?? '').trim() || null;
+  body.backchannel_logout_session_required = Boolean(form.backchannel_logout_session_required);
   if (kind === 'web') {
     body.token_endpoint_auth_method = form.token_endpoint_auth_method || 'client_secret_basic';
     if (form.jwks_uri) body.jwks_uri = form.jwks_uri;

@@ -1,8 +1,12 @@
+import { securityEn } from './security.en.js';
+
 /**
  * English messages. This file defines the keys: ja.ts must provide every one of them (the type
- * checker enforces it). Placeholders are {name}.
+ * checker enforces it). Placeholders are {name}. Some pages' messages are kept in files of their
+ * own (security.en.ts) and merged here.
  */
 export const en = {
+  ...securityEn,
   'app.name': 'JMB Member Login',
   'app.tagline': 'JAL Mileage Bank member sign-in',
   'lang.label': 'Language',
@@ -313,6 +317,8 @@ export const en = {
   'admin.clients.field.clientId': 'Client ID (optional; letters, digits, _ and -)',
   'admin.clients.field.redirectUris': 'Redirect URIs (one per line; exact, https, no fragment)',
   'admin.clients.field.postLogoutRedirectUris': 'Post-logout redirect URIs (one per line)',
+  'admin.clients.field.backchannelLogoutUri': 'Back-channel logout URI (logout tokens are posted here; optional)',
+  'admin.clients.field.backchannelLogoutSessionRequired': 'Logout tokens carry the session id (sid)',
   'admin.clients.field.authMethod': 'Client authentication',
   'admin.clients.field.jwksUri': 'JWKS URI (for private_key_jwt)',
   'admin.clients.field.scopes': 'Allowed scopes',

@@ -1,7 +1,9 @@
 import type { MessageKey } from './en.js';
+import { securityJa } from './security.ja.js';
 
 /** 日本語のメッセージ。キーは en.ts で定義され、すべて訳す必要があります。 */
 export const ja: Record<MessageKey, string> = {
+  ...securityJa,
   'app.name': 'JMB会員ログイン',
   'app.tagline': 'JALマイレージバンク 会員ログイン',
   'lang.label': '言語',
@@ -308,6 +310,8 @@ export const ja: Record<MessageKey, string> = {
   'admin.clients.field.clientId': 'クライアントID（任意。英数字、_ と -）',
   'admin.clients.field.redirectUris': 'リダイレクトURI（1行に1つ。完全一致、https、フラグメント不可）',
   'admin.clients.field.postLogoutRedirectUris': 'ログアウト後のリダイレクトURI（1行に1つ）',
+  'admin.clients.field.backchannelLogoutUri': 'バックチャネルログアウトURI（ログアウトトークンの送信先・任意）',
+  'admin.clients.field.backchannelLogoutSessionRequired': 'ログアウトトークンにセッションID（sid）を含める',
   'admin.clients.field.authMethod': 'クライアント認証',
   'admin.clients.field.jwksUri': 'JWKS URI（private_key_jwtの場合）',
   'admin.clients.field.scopes': '許可するスコープ',
