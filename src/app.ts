@@ -24,6 +24,7 @@ import { createConsoleSessionModel, createConsoleSessions } from './console/sess
 import type { AppContext } from './context.js';
 import { isDatabaseReachable, observeCommands } from './db/connection.js';
 import { withRequestCache } from './db/request-cache.js';
+import { sharedCache } from './db/shared-cache.js';
 import { registerOutboxRoutes } from './dev/outbox-routes.js';
 import { clientAddress } from './http/client-address.js';
 import { errorHandler } from './http/error-handler.js';
@@ -44,7 +45,6 @@ import { createNotices } from './notices/library.js';
 import { createMetrics } from './observability/metrics.js';
 import { ensureOidcIndexes } from './oidc/adapter.js';
 import { installBackchannelLogout } from './oidc/backchannel.js';
-import { createClientCache } from './oidc/client-cache.js';
 import { createClientStore } from './oidc/client-store.js';
 import { watchProvider } from './oidc/events.js';
 import { countTokens } from './oidc/metrics.js';
@@ -177,7 +177,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     audit,
     metrics,
   });
-  const clientCache = createClientCache(connection);
+  const clientCache = sharedCache(connection, 'clients', { keepMs: 60_000, maxEntries: 10_000 });
   const provider = createProvider({
     config,
     secrets,

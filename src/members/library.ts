@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { duplicateKeyField, isDuplicateKey } from '../db/errors.js';
-import { remembered } from '../db/request-cache.js';
+import { sharedCache } from '../db/shared-cache.js';
 import { AppError, FieldError } from '../errors.js';
 import { LOCALES, translator } from '../i18n/index.js';
 import type { RateLimiter } from '../limits/library.js';
@@ -12,6 +12,7 @@ import { checkEmail } from './email.js';
 import { importMembers } from './import.js';
 import { isValidMembershipNumber, normaliseMembershipNumber, randomMembershipNumber } from './membership-number.js';
 import {
+  MEMBER_CACHE,
   type Member,
   type MemberModel,
   type MemberStatus,
@@ -105,6 +106,7 @@ export function createMembersLibrary(deps: {
   config: Config;
 }): MembersLibrary {
   const { model, limiter, hmac, clock, config } = deps;
+  const cache = sharedCache(model.db, MEMBER_CACHE.name, MEMBER_CACHE);
   const failuresKey = (number: string) => `login-failures:${hmac.digest('rate-limit', number)}`;
   const ipKey = (ip: string) => `login-ip:${hmac.digest('rate-limit', ip)}`;
 
@@ -147,9 +149,9 @@ export function createMembersLibrary(deps: {
   }
 
   return {
-    // Read once per request (a sign-in asks for the member several times); writes forget it (model.ts).
+    // Kept a little while (a sign-in and every token asks for the member); writes forget it (model.ts).
     findById: async (id) => {
-      const member = await remembered(`member:${id}`, () => model.findById(id).lean<Member>().exec());
+      const member = await cache.get(id, () => model.findById(id).lean<Member>().exec());
       return member && { ...member };
     },
     findByMembershipNumber: (number) => model.findOne({ membershipNumber: number }).lean<Member>().exec(),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Connection, type HydratedDocument, type Model, Schema } from 'mongoose';
-import { forget } from '../db/request-cache.js';
+import { sharedCache } from '../db/shared-cache.js';
 import { LOCALES, type Locale } from '../i18n/index.js';
 
 export const NOTIFICATION_CHANNELS = ['email', 'sms'] as const;
@@ -51,11 +51,25 @@ const memberSchema = new Schema<Member>(
   },
   { collection: 'members', timestamps: true, versionKey: false },
 );
-// A write forgets the member read earlier in the same request (db/request-cache.ts).
+/**
+ * Members are kept for their claims and sign-in steps by each instance a little while
+ * (db/shared-cache.ts): any write forgets them here at once and on every instance within a second.
+ */
+export const MEMBER_CACHE = { name: 'members', keepMs: 30_000, maxEntries: 50_000 } as const;
+const membersChanged = (connection: Connection | undefined) => {
+  if (connection)
+    void sharedCache(connection, MEMBER_CACHE.name, MEMBER_CACHE)
+      .changed()
+      .catch(() => {});
+};
 for (const operation of ['findOneAndUpdate', 'updateOne', 'updateMany', 'deleteOne'] as const) {
-  memberSchema.post(operation, () => forget('member:'));
+  memberSchema.post(operation, function (this: { model?: { db?: Connection } }) {
+    membersChanged(this.model?.db);
+  });
 }
-memberSchema.post('save', () => forget('member:'));
+memberSchema.post('save', function (this: { db?: Connection }) {
+  membersChanged(this.db);
+});
 memberSchema.index({ membershipNumber: 1 }, { unique: true });
 memberSchema.index({ email: 1 }, { unique: true, sparse: true });
 memberSchema.index({ phone: 1 }, { unique: true, sparse: true });

@@ -3,7 +3,7 @@ import type { Adapter, AdapterPayload } from 'oidc-provider';
 import type { Clock } from '../clock.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import { forget, remembered } from '../db/request-cache.js';
-import type { ClientCache } from './client-cache.js';
+import type { SharedCache } from '../db/shared-cache.js';
 
 /**
  * oidc-provider's storage in MongoDB: one collection per provider model (oidc_session,
@@ -94,7 +94,7 @@ function failFastWhileDown<T extends object>(connection: Connection, adapter: T)
 
 /**
  * `beforeSave` may rewrite a payload on its way in (e.g. hashing client secrets). Reads are
- * remembered for the request (db/request-cache.ts), clients for longer (client-cache.ts); every
+ * remembered for the request (db/request-cache.ts), clients for longer (db/shared-cache.ts); every
  * write forgets what it changed. A read gives a copy, so the provider's changes to a model it
  * has not saved yet never show through a later read.
  */
@@ -103,7 +103,7 @@ export function createAdapterFactory(
   clock: Clock,
   options: {
     beforeSave?: (name: string, payload: AdapterPayload) => AdapterPayload;
-    clients?: ClientCache | undefined;
+    clients?: SharedCache | undefined;
   } = {},
 ): (name: string) => Adapter {
   const beforeSave = options.beforeSave ?? ((_name, payload) => payload);

@@ -3,10 +3,10 @@ import type Provider from 'oidc-provider';
 import { hashClientSecret } from '../clients/secrets.js';
 import type { ClientStore } from '../clients/store.js';
 import { isDuplicateKey } from '../db/errors.js';
+import type { SharedCache } from '../db/shared-cache.js';
 import { FieldError } from '../errors.js';
 import type { Hmac } from '../security/hmac.js';
 import { oidcModel } from './adapter.js';
-import type { ClientCache } from './client-cache.js';
 
 /**
  * The clients module's store, on oidc-provider's own client collection: metadata is validated by
@@ -16,7 +16,7 @@ export function createClientStore(deps: {
   connection: Connection;
   provider: Provider;
   hmac: Hmac;
-  cache: ClientCache;
+  cache: SharedCache;
 }): ClientStore {
   const model = oidcModel(deps.connection, 'Client');
 

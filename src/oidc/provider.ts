@@ -6,12 +6,12 @@ import { ADMIN_SCOPES, isAdminConsole, MEMBER_SCOPE_CLAIMS, MEMBER_SCOPES } from
 import { hashClientSecret, installHashedSecretComparison } from '../clients/secrets.js';
 import type { Clock } from '../clock.js';
 import type { Config, Secrets } from '../config.js';
+import type { SharedCache } from '../db/shared-cache.js';
 import type { Logger } from '../log.js';
 import type { MembersLibrary } from '../members/library.js';
 import type { Hmac } from '../security/hmac.js';
 import { createFindAccount } from './account.js';
 import { createAdapterFactory } from './adapter.js';
-import type { ClientCache } from './client-cache.js';
 import {
   accessTokenTtlOf,
   adminRoleOf,
@@ -33,7 +33,7 @@ export interface ProviderDeps {
   members: MembersLibrary;
   admins: AdminLibrary;
   hmac: Hmac;
-  clientCache: ClientCache;
+  clientCache: SharedCache;
   /** The provider's own pages (errors it cannot redirect, logout), rendered by the web layer. */
   pages: {
     renderError: NonNullable<Configuration['renderError']>;

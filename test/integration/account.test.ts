@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ManualClock } from '../../src/clock.js';
-import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
+import { memberModel, startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, findForm, type Page, textOf } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
 import { codeIn } from '../support/vonage.js';
@@ -196,7 +196,7 @@ describe('changing the e-mail address', () => {
     expect(audit?.detail).toEqual({ from: 't***@example.jp', to: 't***@example.jp' });
     expect(JSON.stringify(audit)).not.toContain('taro.new@example.jp');
 
-    await app.connection.collection('members').updateOne({ _id: taro.id as never }, { $set: { email: taro.email } });
+    await memberModel(app).updateOne({ _id: taro.id }, { $set: { email: taro.email } });
   });
 
   it('names the field a new member collides on (the in-memory server gives no keyPattern)', async () => {
@@ -307,12 +307,10 @@ describe('registering a mobile number for SMS (the four steps)', () => {
     const next = await signIn(taro);
     expect(textOf(next.page, '.card')).toContain('by SMS to ***-****-1357');
 
-    await app.connection
-      .collection('members')
-      .updateOne(
-        { _id: taro.id as never },
-        { $unset: { phone: 1 }, $set: { phoneVerified: false, notificationChannel: 'email' } },
-      );
+    await memberModel(app).updateOne(
+      { _id: taro.id as never },
+      { $unset: { phone: 1 }, $set: { phoneVerified: false, notificationChannel: 'email' } },
+    );
   });
 
   it('refuses a number another member has', async () => {

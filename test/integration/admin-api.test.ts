@@ -5,7 +5,7 @@ import request from 'supertest';
 import { registerAdminApi } from '../../src/admin/api/routes.js';
 import { adminApiResource } from '../../src/oidc/provider.js';
 import { serviceToken } from '../support/admin-api.js';
-import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
+import { memberModel, startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
 import { authorizationUrl, discoverRp, exchangeCode, oidc, passwordLogin, type RelyingParty } from '../support/rp.js';
@@ -469,9 +469,7 @@ describe('members', () => {
       actor: expect.stringMatching(/^client:/),
       detail: { from: 'a***@example.jp', to: 'n***@example.co.uk', by: 'admin' },
     });
-    await app.connection
-      .collection('members')
-      .updateOne({ _id: member.id as never }, { $set: { email: member.email } });
+    await memberModel(app).updateOne({ _id: member.id }, { $set: { email: member.email } });
   });
 
   it('answers 404 for an unknown member', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ManualClock } from '../../src/clock.js';
-import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
+import { memberModel, startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, findForm, type Page, textOf } from '../support/browser.js';
 import { authorizationUrl, discoverRp, exchangeCode, type RelyingParty } from '../support/rp.js';
 
@@ -315,9 +315,7 @@ describe('a password hash from before Argon2id', () => {
       countryOfResidence: 'JP',
       locale: 'en',
     });
-    await app.connection
-      .collection('members')
-      .updateOne({ _id: member._id as never }, { $set: { passwordHash: earlier } });
+    await memberModel(app).updateOne({ _id: member._id }, { $set: { passwordHash: earlier } });
     const storedHash = async () => (await app.context.members.findById(member._id))?.passwordHash;
 
     const wrong = await openLogin();

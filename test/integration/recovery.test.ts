@@ -3,7 +3,7 @@ import request from 'supertest';
 import { ACR } from '../../src/assurance/acr.js';
 import { ManualClock } from '../../src/clock.js';
 import { serviceToken } from '../support/admin-api.js';
-import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
+import { memberModel, startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, type Page, textOf } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
 import { eventually } from '../support/eventually.js';
@@ -323,17 +323,13 @@ describe('the service centre’s recovery link', () => {
     expect((await new Browser().go(link)).status).toBe(404);
 
     const fresh = await serviceToken(app, 'editor');
-    await app.connection
-      .collection('members')
-      .updateOne({ _id: hanako.id as never }, { $set: { emailVerified: false } });
+    await memberModel(app).updateOne({ _id: hanako.id }, { $set: { emailVerified: false } });
     const refused = await request(app.server)
       .post(`/api/admin/members/${hanako.id}/recovery-link`)
       .set('Authorization', `Bearer ${fresh}`);
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ field: 'email' });
-    await app.connection
-      .collection('members')
-      .updateOne({ _id: hanako.id as never }, { $set: { emailVerified: true } });
+    await memberModel(app).updateOne({ _id: hanako.id }, { $set: { emailVerified: true } });
   });
 });
 

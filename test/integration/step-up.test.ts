@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ACR } from '../../src/assurance/acr.js';
 import { ManualClock } from '../../src/clock.js';
-import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
+import { memberModel, startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, type Page, textOf } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
 import { authorizationUrl, discoverRp, exchangeCode, type PendingLogin, type RelyingParty } from '../support/rp.js';
@@ -68,9 +68,7 @@ beforeAll(async () => {
     countryOfResidence: 'GB',
     password,
   });
-  await app.connection
-    .collection('members')
-    .updateOne({ _id: nowhere._id as never }, { $set: { emailVerified: false } });
+  await memberModel(app).updateOne({ _id: nowhere._id }, { $set: { emailVerified: false } });
   people.nowhere.number = nowhere.membershipNumber;
   const client = await app.context.clients.create({
     name: 'Mileage Shop',

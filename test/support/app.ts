@@ -100,3 +100,11 @@ export async function startTestApp(options: TestAppOptions): Promise<TestApp> {
     },
   };
 }
+
+/**
+ * Members as the app's own model has them: a test that changes one directly goes through it, so the
+ * app's caches hear of the change as they would of any write (db/shared-cache.ts).
+ */
+export function memberModel(app: TestApp) {
+  return app.connection.model('Member');
+}

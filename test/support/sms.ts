@@ -2,7 +2,7 @@ import { ACR } from '../../src/assurance/acr.js';
 import type { ManualClock } from '../../src/clock.js';
 import type { Logger } from '../../src/log.js';
 import type { IssueRequest } from '../../src/otp/library.js';
-import { startTestApp, type TestApp, uniqueDbName } from './app.js';
+import { memberModel, startTestApp, type TestApp, uniqueDbName } from './app.js';
 import { Browser } from './browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from './delivery.js';
 import { authorizationUrl, discoverRp, type RelyingParty } from './rp.js';
@@ -66,10 +66,7 @@ export async function startSmsTestBed(options: {
         password: PASSWORD,
         locale: 'en',
       });
-      if (email === null)
-        await app.connection
-          .collection('members')
-          .updateOne({ _id: created._id as never }, { $set: { emailVerified: false } });
+      if (email === null) await memberModel(app).updateOne({ _id: created._id }, { $set: { emailVerified: false } });
       return created.membershipNumber;
     },
     async close() {
