@@ -13,11 +13,18 @@ export interface Hit {
   resetAt: Date;
 }
 
+export interface Window {
+  count: number;
+  resetAt: Date;
+}
+
 export interface RateLimiter {
   /** Counts one event against `key`; allowed while the count stays within `limit`. */
   hit(key: string, limit: number, windowSeconds: number): Promise<Hit>;
   /** The live window for `key`, if any, without counting. */
-  peek(key: string): Promise<{ count: number; resetAt: Date } | null>;
+  peek(key: string): Promise<Window | null>;
+  /** The live windows of several keys in one round trip, in the order asked. */
+  peekMany(keys: readonly string[]): Promise<Array<Window | null>>;
   /** Keeps the window (and so a lockout) alive until `until`. */
   holdUntil(key: string, until: Date): Promise<void>;
   reset(key: string): Promise<void>;
@@ -28,29 +35,41 @@ export function createRateLimiter(model: RateLimitModel, clock: Clock): RateLimi
     async hit(key, limit, windowSeconds) {
       for (let attempt = 0; attempt < 5; attempt += 1) {
         const now = clock.now();
-        const live = await model
-          .findOneAndUpdate({ _id: key, resetAt: { $gt: now } }, { $inc: { count: 1 } }, { returnDocument: 'after' })
-          .lean();
-        if (live) return { allowed: live.count <= limit, count: live.count, resetAt: live.resetAt };
         const resetAt = new Date(now.getTime() + windowSeconds * 1000);
         try {
-          const fresh = await model
+          // One round trip for a live window (counted) and for a key never seen (created); only a
+          // window that has run out, whose _id the insert collides with, takes a second one.
+          const counted = await model
             .findOneAndUpdate(
-              { _id: key, resetAt: { $lte: now } },
-              { $set: { count: 1, resetAt, expiresAt: resetAt } },
+              { _id: key, resetAt: { $gt: now } },
+              { $inc: { count: 1 }, $setOnInsert: { resetAt, expiresAt: resetAt } },
               { upsert: true, returnDocument: 'after' },
             )
             .lean();
-          if (fresh) return { allowed: fresh.count <= limit, count: fresh.count, resetAt: fresh.resetAt };
+          if (counted) return { allowed: counted.count <= limit, count: counted.count, resetAt: counted.resetAt };
         } catch (error) {
           if (!isDuplicateKey(error)) throw error;
         }
+        const renewed = await model
+          .findOneAndUpdate(
+            { _id: key, resetAt: { $lte: now } },
+            { $set: { count: 1, resetAt, expiresAt: resetAt } },
+            { returnDocument: 'after' },
+          )
+          .lean();
+        if (renewed) return { allowed: renewed.count <= limit, count: renewed.count, resetAt: renewed.resetAt };
+        // Another request renewed or counted it in between: count again.
       }
       throw new Error(`rate limit counter ${key.split(':')[0]} kept changing under us`);
     },
     async peek(key) {
       const doc = await model.findOne({ _id: key, resetAt: { $gt: clock.now() } }).lean();
       return doc ? { count: doc.count, resetAt: doc.resetAt } : null;
+    },
+    async peekMany(keys) {
+      const docs = await model.find({ _id: { $in: [...keys] }, resetAt: { $gt: clock.now() } }).lean();
+      const byKey = new Map(docs.map((doc) => [doc._id, { count: doc.count, resetAt: doc.resetAt }]));
+      return keys.map((key) => byKey.get(key) ?? null);
     },
     async holdUntil(key, until) {
       await model.updateOne({ _id: key }, { $max: { resetAt: until, expiresAt: until } });

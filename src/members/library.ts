@@ -274,12 +274,11 @@ export function createMembersLibrary(deps: {
     async authenticateWithPassword({ membershipNumber, password, ip }) {
       // The network's budget counts failures only (many members may share one address): looked at
       // first, spent below. Parallel guesses can overshoot it by as many as are in flight at once.
-      const fromHere = await limiter.peek(ipKey(ip));
+      const key = failuresKey(membershipNumber);
+      const [fromHere, failures] = await limiter.peekMany([ipKey(ip), key]);
       if (fromHere && fromHere.count >= config.login.perIpPerHour) return { ok: false, reason: 'tooManyFromHere' };
 
-      const key = failuresKey(membershipNumber);
       const lockoutSeconds = config.login.lockoutMinutes * 60;
-      const failures = await limiter.peek(key);
       const minutesLeft = (until: Date) => Math.max(1, Math.ceil((until.getTime() - clock.now().getTime()) / 60_000));
       if (failures && failures.count >= config.login.maxFailures) {
         await limiter.hit(ipKey(ip), config.login.perIpPerHour, 3600);
@@ -301,7 +300,8 @@ export function createMembersLibrary(deps: {
         return { ok: false, reason: 'invalid', memberId: member?._id };
       }
       if (member.status !== 'active') return { ok: false, reason: 'accountLocked', memberId: member._id };
-      await limiter.reset(key);
+      // Failures before this success are forgotten (nothing to forget: no round trip).
+      if (failures) await limiter.reset(key);
       if (needsRehash(member.passwordHash)) return { ok: true, member: await rehash(member, password) };
       return { ok: true, member };
     },
