@@ -130,7 +130,7 @@ const defaultsSchema = z.object({
     perIpPerHour: positiveInt,
     verifyPerIpPerHour: positiveInt,
   }),
-  passkey: z.object({ optionsPerIpPerHour: positiveInt, optionsPerInteraction: positiveInt }),
+  passkey: z.object({ optionsPerIpPerHour: positiveInt }),
   auditWebhook: z.object({
     attempts: positiveInt,
     retryBaseMs: positiveInt,

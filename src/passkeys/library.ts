@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   type AuthenticationResponseJSON,
   type AuthenticatorTransport,
@@ -120,44 +121,44 @@ export function createPasskeyLibrary(deps: {
     realm === 'member' ? { memberId: ownerId } : { actor: ownerId ? `admin:${ownerId}` : undefined };
   const { rpId, rpName, origins } = config.webauthn;
 
+  // Sign-in by a membership number and sign-in by whichever passkey the device offers (autofill,
+  // a button, a phone) are two slots: the login page asks for the second on view and may still
+  // use it after the member has typed a number and cancelled.
+  type Slot = 'registration' | 'authentication:member' | 'authentication:any';
+  const slotId = (slot: Slot, binding: string) =>
+    createHash('sha256').update(`${realm}\0${slot}\0${binding}`).digest('base64url');
+
+  /** Replaces the slot's challenge: an older one, not yet used, can no longer be. */
   async function storeChallenge(
+    slot: Slot,
+    binding: string,
     challenge: string,
-    fields: {
-      purpose: 'registration' | 'authentication';
-      binding: string;
-      ownerId?: string | undefined;
-      decoy?: boolean;
-    },
+    fields: { ownerId?: string | undefined; decoy?: boolean },
   ) {
-    await challenges.create({
-      _id: challenge,
-      ...fields,
-      realm,
-      expiresAt: new Date(clock.now().getTime() + CHALLENGE_TTL_MS),
-    });
+    const expiresAt = new Date(clock.now().getTime() + CHALLENGE_TTL_MS);
+    await challenges.replaceOne({ _id: slotId(slot, binding) }, { challenge, ...fields, expiresAt }, { upsert: true });
   }
 
   /** Deleted before anything is verified, so a failed attempt cannot be retried with it. */
-  async function consumeChallenge(
-    challenge: string | undefined,
-    purpose: 'registration' | 'authentication',
-    binding: string,
-  ) {
+  async function consumeChallenge(challenge: string | undefined, slots: readonly Slot[], binding: string) {
     if (!challenge) return null;
-    const record = await challenges.findOneAndDelete({ _id: challenge, realm, purpose, binding }).lean();
+    const ids = slots.map((slot) => slotId(slot, binding));
+    const record = await challenges.findOneAndDelete({ _id: { $in: ids }, challenge }).lean();
     if (!record || record.expiresAt.getTime() <= clock.now().getTime()) return null;
     return record;
   }
 
+  /** What the WebAuthn Signal API tells the member's device: their passkeys and names. */
+  const signalsOf = (owner: PasskeyOwner, all: ReadonlyArray<{ _id: string }>): PasskeySignals => ({
+    rpID: rpId,
+    userID: userHandleOf(owner),
+    allAcceptedCredentialIDs: all.map((p) => p._id),
+    userName: owner.userName,
+    userDisplayName: owner.displayName,
+  });
+
   async function signalsFor(owner: PasskeyOwner): Promise<PasskeySignals> {
-    const all = await passkeys.find({ ownerId: owner.id }, { _id: 1 }).lean();
-    return {
-      rpID: rpId,
-      userID: userHandleOf(owner),
-      allAcceptedCredentialIDs: all.map((p) => p._id),
-      userName: owner.userName,
-      userDisplayName: owner.displayName,
-    };
+    return signalsOf(owner, await passkeys.find({ ownerId: owner.id }, { _id: 1 }).lean());
   }
 
   return {
@@ -179,7 +180,7 @@ export function createPasskeyLibrary(deps: {
         supportedAlgorithmIDs: ALGORITHMS,
         timeout: CHALLENGE_TTL_MS,
       });
-      await storeChallenge(options.challenge, { purpose: 'registration', binding, ownerId: owner.id });
+      await storeChallenge('registration', binding, options.challenge, { ownerId: owner.id });
       return options;
     },
 
@@ -199,13 +200,13 @@ export function createPasskeyLibrary(deps: {
         });
         return { ok: false, reason };
       };
-      const challenge = await consumeChallenge(challengeOf(response), 'registration', binding);
+      const challenge = await consumeChallenge(challengeOf(response), ['registration'], binding);
       if (!challenge || challenge.ownerId !== owner.id) return refuse('challenge');
       let verification: VerifiedRegistrationResponse;
       try {
         verification = await verifyRegistrationResponse({
           response,
-          expectedChallenge: challenge._id,
+          expectedChallenge: challenge.challenge,
           expectedOrigin: origins,
           expectedRPID: rpId,
           requireUserVerification: true,
@@ -271,7 +272,12 @@ export function createPasskeyLibrary(deps: {
         userVerification: 'required',
         timeout: CHALLENGE_TTL_MS,
       });
-      await storeChallenge(options.challenge, { purpose: 'authentication', binding: input.binding, ownerId, decoy });
+      await storeChallenge(
+        input.membershipNumber ? 'authentication:member' : 'authentication:any',
+        input.binding,
+        options.challenge,
+        { ownerId, decoy },
+      );
       // "Use a passkey on my phone": ask the browser to go straight to the QR code (WebAuthn L3 hints).
       return input.hybrid ? { ...options, hints: ['hybrid'] } : options;
     },
@@ -300,26 +306,36 @@ export function createPasskeyLibrary(deps: {
         });
         return { ok: false, reason, ownerId, discoverable };
       };
-      const challenge = await consumeChallenge(challengeOf(response), 'authentication', input.binding);
+      const challenge = await consumeChallenge(
+        challengeOf(response),
+        ['authentication:member', 'authentication:any'],
+        input.binding,
+      );
       if (!challenge) return refuse('challenge');
       discoverable = !challenge.ownerId && !challenge.decoy;
-      const passkey = await passkeys.findById(response.id).lean<Passkey>();
-      // A number with no passkey (or none at all) accepts nothing, after the same lookup.
+      // The credential is looked for among the passkeys of the member it must belong to (the
+      // number's, or the one its user handle names): that one read also gives the signals. A miss
+      // reads it by id, to record whose it is; a number with no passkeys (a decoy) misses too: the
+      // same two reads, whether the number exists or not.
+      const handle = response.response.userHandle;
+      const handleOwner = handle ? Buffer.from(handle, 'base64url').toString('utf8') : undefined;
+      const expected = challenge.decoy ? '' : (challenge.ownerId ?? handleOwner ?? '');
+      const owned = await passkeys.find({ ownerId: expected }).lean<Passkey[]>();
+      const passkey =
+        owned.find((candidate) => candidate._id === response.id) ??
+        (await passkeys.findById(response.id).lean<Passkey>());
       if (challenge.decoy || !passkey) return refuse('unknownCredential');
       // Signing in by number: only that member's credentials. Discoverable: the user handle the
       // authenticator returned must name the credential's owner.
       if (challenge.ownerId && challenge.ownerId !== passkey.ownerId) return refuse('wrongMember', challenge.ownerId);
-      const handle = response.response.userHandle;
-      if (!challenge.ownerId && (!handle || Buffer.from(handle, 'base64url').toString('utf8') !== passkey.ownerId)) {
-        return refuse('wrongMember', passkey.ownerId);
-      }
+      if (!challenge.ownerId && handleOwner !== passkey.ownerId) return refuse('wrongMember', passkey.ownerId);
       const owner = await deps.findOwner(passkey.ownerId);
       if (!owner?.active) return refuse('memberInactive', passkey.ownerId);
       let verification: VerifiedAuthenticationResponse;
       try {
         verification = await verifyAuthenticationResponse({
           response,
-          expectedChallenge: challenge._id,
+          expectedChallenge: challenge.challenge,
           expectedOrigin: origins,
           expectedRPID: rpId,
           credential: {
@@ -363,7 +379,7 @@ export function createPasskeyLibrary(deps: {
         ...who(owner.id),
         detail: { passkey: passkey.name, crossDevice },
       });
-      return { ok: true, owner, passkey, amr, crossDevice, signals: await signalsFor(owner) };
+      return { ok: true, owner, passkey, amr, crossDevice, signals: signalsOf(owner, owned) };
     },
 
     async rename(ownerId: string, id: string, name: string): Promise<boolean> {

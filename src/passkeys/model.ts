@@ -48,11 +48,15 @@ passkeySchema.index({ ownerId: 1 });
  */
 export type PasskeyRealm = 'member' | 'admin';
 
+/**
+ * A ceremony's challenge, latest only: one record per slot (realm, purpose, what is signed in by,
+ * and the interaction or session it belongs to), replaced by every new options request, deleted
+ * when used.
+ */
 export interface Challenge {
+  /** A digest of the slot (see slotId in the library): the binding is never stored in clear. */
   _id: string;
-  realm: PasskeyRealm;
-  purpose: 'registration' | 'authentication';
-  binding: string;
+  challenge: string;
   /** Registration: who registers. Sign-in by membership number: whose credentials were offered. */
   ownerId?: string | undefined;
   /** Sign-in by an unknown number, or a member without passkeys: nothing can match. */
@@ -63,9 +67,7 @@ export interface Challenge {
 const challengeSchema = new Schema<Challenge>(
   {
     _id: { type: String, required: true },
-    realm: { type: String, enum: ['member', 'admin'], required: true },
-    purpose: { type: String, enum: ['registration', 'authentication'], required: true },
-    binding: { type: String, required: true },
+    challenge: { type: String, required: true },
     ownerId: String,
     decoy: Boolean,
     expiresAt: { type: Date, required: true },

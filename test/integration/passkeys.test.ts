@@ -407,6 +407,24 @@ describe('refusals', () => {
     expect(event?.detail).toMatchObject({ reason: 'challenge' });
   });
 
+  it('an older challenge of the sign-in: only the latest one asked for is accepted', async () => {
+    const flow = await passkeyPage();
+    const first = await options(flow, { mode: 'autofill' });
+    const latest = await options(flow, { mode: 'autofill' });
+    expect((await verify(flow, hanaKey.authenticate(first.data as never))).data.error_description).toBe(FAILED);
+    const [event] = await app.connection
+      .collection('audit_events')
+      .find({ type: 'login.passkey', outcome: 'failure' })
+      .sort({ at: -1 })
+      .limit(1)
+      .toArray();
+    expect(event?.detail).toMatchObject({ reason: 'challenge' });
+    // Asking by number keeps the page's autofill challenge: a member may cancel and use autofill.
+    await options(flow, { mode: 'number', membershipNumber: hana.number });
+    const result = await verify(flow, hanaKey.authenticate(latest.data as never));
+    expect(result.status).toBe(200);
+  });
+
   it('an expired challenge (five minutes)', async () => {
     const flow = await passkeyPage();
     const requested = await options(flow, { mode: 'number', membershipNumber: hana.number });

@@ -44,22 +44,18 @@ async function options(ctx: Context, app: AppContext, state: SignInState): Promi
   }
   // Options for a membership number (its passkeys, or decoys) are what someone probing numbers
   // asks for: those spend the network's budget. Options without one reveal nothing, and the login
-  // page's script asks for them (autofill) on every view: bounded per sign-in instead, so many
-  // members on one network can still see the page.
-  const limit = membershipNumber
-    ? await app.limiter.hit(
-        `passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`,
-        app.config.passkey.optionsPerIpPerHour,
-        3600,
-      )
-    : await app.limiter.hit(
-        `passkey-options-interaction:${app.hmac.digest('rate-limit', state.interaction.uid)}`,
-        app.config.passkey.optionsPerInteraction,
-        app.config.ttl.interactionSeconds,
-      );
-  if (!limit.allowed) {
-    app.metrics.refused('passkey_options');
-    return jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
+  // page's script asks for them (autofill) on every view: each replaces the sign-in's previous
+  // challenge (latest only), so asking again costs nothing but the one write.
+  if (membershipNumber) {
+    const limit = await app.limiter.hit(
+      `passkey-options:${app.hmac.digest('rate-limit', ctx.ip)}`,
+      app.config.passkey.optionsPerIpPerHour,
+      3600,
+    );
+    if (!limit.allowed) {
+      app.metrics.refused('passkey_options');
+      return jsonError(ctx, 429, ctx.state.t('passkey.error.tooMany'));
+    }
   }
   jsonOk(
     ctx,
