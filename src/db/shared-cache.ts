@@ -33,7 +33,10 @@ export function sharedCache(
   options: { keepMs: number; maxEntries: number },
 ): SharedCache {
   let named = caches.get(connection);
-  if (!named) caches.set(connection, (named = new Map()));
+  if (!named) {
+    named = new Map();
+    caches.set(connection, named);
+  }
   const existing = named.get(name);
   if (existing) return existing;
   const cache = createSharedCache(connection, name, options);
