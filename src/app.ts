@@ -178,6 +178,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     metrics,
   });
   const clientCache = sharedCache(connection, 'clients', { keepMs: 60_000, maxEntries: 10_000 });
+  const signIns = createSignIns({ connection, clock, config });
   const provider = createProvider({
     config,
     secrets,
@@ -188,6 +189,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     admins,
     hmac,
     clientCache,
+    signIns,
     pages: providerPages,
   });
   const consoleSessions = createConsoleSessions(models.consoleSessions, clock);
@@ -199,8 +201,6 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     logger,
     consoleLogout,
   });
-  const signIns = createSignIns({ connection, clock, config });
-  await signIns.model.createIndexes();
   const memberSessions = createMemberSessions({ connection, provider, clock, signIns, consoleLogout });
   const providerRecords = createProviderRecords(connection, memberSessions);
   const clients = createClientsLibrary({

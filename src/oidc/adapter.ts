@@ -41,6 +41,8 @@ interface Stored {
   _id: string;
   payload: AdapterPayload;
   expiresAt?: Date;
+  /** Sessions: what the security centre shows of them (sign-ins.ts). */
+  signIn?: Record<string, unknown>;
 }
 
 const collectionName = (name: string) => `oidc_${name.replace(/(?<!^)([A-Z])/g, '_$1').toLowerCase()}`;
@@ -53,6 +55,7 @@ function modelFor(connection: Connection, name: string): Model<Stored> {
       _id: { type: String, required: true },
       payload: { type: Schema.Types.Mixed, required: true },
       expiresAt: { type: Date },
+      ...(name === 'Session' ? { signIn: { type: Schema.Types.Mixed } } : {}),
     },
     { collection: collectionName(name), versionKey: false, minimize: false },
   );
@@ -103,6 +106,8 @@ export function createAdapterFactory(
   clock: Clock,
   options: {
     beforeSave?: (name: string, payload: AdapterPayload) => AdapterPayload;
+    /** Fields of ours saved beside the payload, by the same write. */
+    alsoSave?: (name: string, payload: AdapterPayload) => Record<string, unknown>;
     clients?: SharedCache | undefined;
   } = {},
 ): (name: string) => Adapter {
@@ -125,7 +130,10 @@ export function createAdapterFactory(
     };
     return failFastWhileDown<Adapter>(connection, {
       async upsert(id, payload, expiresIn) {
-        const update: Partial<Stored> = { payload: beforeSave(name, payload) };
+        const update: Partial<Stored> & Record<string, unknown> = {
+          ...options.alsoSave?.(name, payload),
+          payload: beforeSave(name, payload),
+        };
         if (expiresIn) update.expiresAt = new Date(clock.now().getTime() + expiresIn * 1000);
         await model.updateOne({ _id: id }, expiresIn ? { $set: update } : { $set: update, $unset: { expiresAt: 1 } }, {
           upsert: true,

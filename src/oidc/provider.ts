@@ -23,6 +23,7 @@ import {
 import { outgoingFetch } from './outgoing.js';
 import { interactionPolicy } from './policy.js';
 import { clientIdFactory, REGISTRATION_POLICY, registrationPolicy } from './registration.js';
+import type { SignIns } from './sign-ins.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -34,6 +35,8 @@ export interface ProviderDeps {
   admins: AdminLibrary;
   hmac: Hmac;
   clientCache: SharedCache;
+  /** What the security centre keeps of each session, saved with it. */
+  signIns: SignIns;
   /** The provider's own pages (errors it cannot redirect, logout), rendered by the web layer. */
   pages: {
     renderError: NonNullable<Configuration['renderError']>;
@@ -90,6 +93,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     adapter: createAdapterFactory(connection, clock, {
       beforeSave: (name, payload) => (name === 'Client' ? hashClientSecret(payload, hmac) : payload),
       clients: deps.clientCache,
+      alsoSave: (name, payload) => (name === 'Session' ? deps.signIns.fieldsToSave(payload) : {}),
     }),
     findAccount: createFindAccount(members, admins),
     jwks: secrets.jwks as unknown as Configuration['jwks'],

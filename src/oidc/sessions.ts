@@ -6,7 +6,7 @@ import { GRANTABLE_MODELS, oidcModel } from './adapter.js';
 import type { ConsoleLogout } from './backchannel.js';
 import { isInternal } from './client-metadata.js';
 import { SESSION_COOKIE } from './provider.js';
-import type { SignIns } from './sign-ins.js';
+import { SIGN_IN_FIELD, type SignInRecord, type SignIns } from './sign-ins.js';
 
 /**
  * A member's provider sessions (signed-in browsers) and grants (connected apps), for the member's
@@ -57,6 +57,7 @@ export function createMemberSessions(deps: {
     (await sessions.find({ 'payload.accountId': accountId, expiresAt: live() }).lean()).map((doc) => ({
       id: doc._id,
       payload: doc.payload as unknown as SessionPayload,
+      signIn: doc[SIGN_IN_FIELD] as Partial<SignInRecord> | undefined,
     }));
 
   /** Logs the session out of each of its apps that asked to be told (back-channel logout). */
@@ -77,11 +78,8 @@ export function createMemberSessions(deps: {
   return {
     /** The member's live sessions, most recently used first. */
     async list(accountId: string): Promise<MemberSession[]> {
-      const found = await liveSessions(accountId);
-      const records = new Map((await signIns.find(found.map((s) => s.payload.uid))).map((r) => [r._id, r]));
-      return found
-        .map(({ payload }) => {
-          const record = records.get(payload.uid);
+      return (await liveSessions(accountId))
+        .map(({ payload, signIn: record }) => {
           return {
             uid: payload.uid,
             signedInAt: record?.signedInAt ?? new Date((payload.loginTs ?? 0) * 1000),
@@ -116,7 +114,6 @@ export function createMemberSessions(deps: {
       for (const authorization of Object.values(session.payload.authorizations ?? {}))
         if (authorization.grantId && !authorization.persistsLogout) await revokeGrant(authorization.grantId);
       await sessions.deleteOne({ _id: session.id });
-      await signIns.remove([uid]);
       return true;
     },
 
@@ -124,7 +121,6 @@ export function createMemberSessions(deps: {
     async endAll(accountId: string): Promise<number> {
       for (const session of await liveSessions(accountId)) await tellApps(accountId, session.payload);
       const { deletedCount } = await sessions.deleteMany({ 'payload.accountId': accountId });
-      await signIns.model.deleteMany({ accountId });
       await deps.consoleLogout(accountId);
       return deletedCount;
     },

@@ -1,106 +1,73 @@
-import type { Middleware } from 'koa';
-import { type Connection, type Model, Schema } from 'mongoose';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Context, Middleware } from 'koa';
+import type { Connection } from 'mongoose';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { isAdminAccount } from '../admins/library.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
+import { oidcModel } from './adapter.js';
 
 /**
  * What a member's security centre shows about each provider session and oidc-provider does not
- * keep: the browser it was opened in, from where, how, and when it was last used. Kept in a
- * collection of ours keyed by the session's uid (which, unlike its id, survives every save):
- * the provider's session record has no room for extra data.
+ * keep: the browser it was opened in, from where, how, and when it was last used. Kept beside the
+ * provider's payload in the session's own record, written by the same write that saves the
+ * session (no round trip of its own), and gone with it when the session ends.
  */
 export interface SignInRecord {
-  /** The provider session's uid. */
-  _id: string;
-  accountId: string;
   userAgent?: string | undefined;
   ip?: string | undefined;
   /** How the member signed in (RFC 8176). */
   amr: string[];
   signedInAt: Date;
   lastSeenAt: Date;
-  /** Housekeeping only: readers go by the provider's live sessions. */
-  expiresAt: Date;
 }
 
-const schema = new Schema<SignInRecord>(
-  {
-    _id: { type: String, required: true },
-    accountId: { type: String, required: true },
-    userAgent: { type: String, maxlength: 300 },
-    ip: { type: String, maxlength: 64 },
-    amr: { type: [String], default: [] },
-    signedInAt: { type: Date, required: true },
-    lastSeenAt: { type: Date, required: true },
-    expiresAt: { type: Date, required: true },
-  },
-  { collection: 'session_sign_ins', versionKey: false },
-);
-schema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
-schema.index({ accountId: 1 });
+/** The field of the session record that holds it. */
+export const SIGN_IN_FIELD = 'signIn';
 
 export function createSignIns(deps: { connection: Connection; clock: Clock; config: Config }) {
-  const { connection, clock, config } = deps;
-  const model: Model<SignInRecord> = connection.model<SignInRecord>('SignIn', schema);
-  const expiry = (now: Date) => new Date(now.getTime() + config.ttl.sessionSeconds * 1000);
+  const { clock, config } = deps;
+  const sessions = oidcModel(deps.connection, 'Session');
+  // The protocol request a session is being saved in (oidc-provider saves it at the end of it).
+  const current = new AsyncLocalStorage<Context>();
 
   return {
-    model,
+    /** Around oidc-provider's endpoints: makes the request known to `fieldsToSave`. */
+    middleware: ((ctx, next) => current.run(ctx, next)) as Middleware,
 
-    async record(uid: string, accountId: string, from: { userAgent: string; ip: string; amr: string[] }) {
+    /**
+     * Fields to save with a session: after a login (the resume from our sign-in steps), the
+     * browser, address and methods of it; at any other use of the session, when it was used.
+     */
+    fieldsToSave(payload: { accountId?: unknown }): Record<string, unknown> {
+      const ctx = current.getStore() as KoaContextWithOIDC | undefined;
+      const accountId = payload.accountId;
+      if (!ctx || typeof accountId !== 'string' || isAdminAccount(accountId)) return {};
       const now = clock.now();
-      const record = { accountId, ...from, signedInAt: now, lastSeenAt: now, expiresAt: expiry(now) };
-      await model.replaceOne({ _id: uid }, record, { upsert: true });
+      const login =
+        ctx.oidc?.route === 'resume'
+          ? (ctx.oidc.result as { login?: { accountId?: string; amr?: string[] } } | undefined)?.login
+          : undefined;
+      if (login?.accountId !== accountId) return { [`${SIGN_IN_FIELD}.lastSeenAt`]: now };
+      const record: SignInRecord = {
+        userAgent: ctx.get('user-agent').slice(0, 300) || undefined,
+        ip: ctx.ip,
+        amr: login.amr ?? [],
+        signedInAt: now,
+        lastSeenAt: now,
+      };
+      return { [SIGN_IN_FIELD]: record };
     },
 
-    /** A session used again: written at most once per lastSeenMinutes, to spare the database. */
+    /** A session used outside the protocol (My account): written at most once per lastSeenMinutes. */
     async touch(uid: string) {
       const now = clock.now();
       const stale = new Date(now.getTime() - config.sessions.lastSeenMinutes * 60_000);
-      await model.updateOne(
-        { _id: uid, lastSeenAt: { $lt: stale } },
-        { $set: { lastSeenAt: now, expiresAt: expiry(now) } },
+      await sessions.updateOne(
+        { 'payload.uid': uid, [`${SIGN_IN_FIELD}.lastSeenAt`]: { $lt: stale } },
+        { $set: { [`${SIGN_IN_FIELD}.lastSeenAt`]: now } },
       );
     },
-
-    find: (uids: string[]) => model.find({ _id: { $in: uids } }).lean<SignInRecord[]>(),
-
-    remove: (uids: string[]) => model.deleteMany({ _id: { $in: uids } }),
   };
 }
 export type SignIns = ReturnType<typeof createSignIns>;
-
-/**
- * Around oidc-provider's endpoints: a login the provider has just applied to a session (the
- * resume after our sign-in steps) is recorded with the browser and address it came from; a
- * session used at the authorization endpoint is marked as seen; a session logged out through an
- * app is forgotten.
- */
-export function trackSignIns(signIns: SignIns): Middleware {
-  return async (ctx, next) => {
-    await next();
-    const { oidc } = ctx as unknown as KoaContextWithOIDC;
-    const route = oidc?.route;
-    if (route !== 'resume' && route !== 'authorization' && route !== 'end_session_confirm') return;
-    const session = oidc.entities.Session as
-      | (typeof oidc.entities.Session & { new?: boolean; destroyed?: boolean })
-      | undefined;
-    const accountId = session?.accountId;
-    if (!session || !accountId || isAdminAccount(accountId)) return;
-    if (session.destroyed) {
-      await signIns.remove([session.uid]);
-      return;
-    }
-    if (route === 'end_session_confirm') return;
-    const login = (oidc.result as { login?: { amr?: string[] } } | undefined)?.login;
-    if (route === 'resume' && login) {
-      await signIns.record(session.uid, accountId, {
-        userAgent: ctx.get('user-agent').slice(0, 300),
-        ip: ctx.ip,
-        amr: login.amr ?? [],
-      });
-    } else if (!session.new) await signIns.touch(session.uid);
-  };
-}
