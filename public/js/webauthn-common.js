@@ -8,7 +8,13 @@ export async function postJson(url, body, csrf) {
     response = await fetch(url, {
       method: 'POST',
       credentials: 'same-origin',
-      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json',
+        // Errors in the page's own language (it may be the relying app's ui_locales).
+        'accept-language': document.documentElement.lang || navigator.language,
+        'x-csrf-token': csrf,
+      },
       body: JSON.stringify(body),
     });
   } catch {

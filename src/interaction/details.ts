@@ -6,7 +6,8 @@ import { setLocale } from '../http/render.js';
 import { LANG_COOKIE, negotiateLocale } from '../i18n/index.js';
 import { isInternal } from '../oidc/client-metadata.js';
 
-const UID = /^[A-Za-z0-9_-]{1,64}$/;
+/** The form of an interaction uid (oidc-provider's ids). */
+export const UID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * Loads the interaction behind /interaction/:uid. The interaction cookie is path-scoped to its

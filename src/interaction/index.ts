@@ -5,7 +5,8 @@ import { AppError } from '../errors.js';
 import { formBody, jsonBody } from '../http/body.js';
 import { verifyCsrf } from '../http/csrf.js';
 import { jsonError } from '../http/passkey-ceremony.js';
-import { loadInteraction } from './details.js';
+import { INTERACTION_COOKIE } from '../oidc/provider.js';
+import { loadInteraction, UID } from './details.js';
 import { finishWithError, type SignInState, type Step, type StepRoute, seeOther, signInState } from './step.js';
 import { nextStep, STEPS, stepAllowed } from './steps.js';
 
@@ -13,7 +14,8 @@ import { nextStep, STEPS, stepAllowed } from './steps.js';
  * The sign-in under /interaction/:uid (oidc-provider scopes the interaction cookie to that path).
  * One runner for every step's requests: it loads the interaction, refuses a request that does
  * not belong to the step the interaction is at, checks the CSRF token (a form field, or a header
- * for JSON), parses the body, then hands over to the step.
+ * for JSON), parses the body, then hands over to the step. A challenge route (passkey options)
+ * is checked by the interaction's cookie instead of loading it (see ChallengeRoute).
  */
 type Handler = (ctx: Context, app: AppContext, state: SignInState) => Promise<void>;
 
@@ -62,9 +64,22 @@ export function registerInteractionRoutes(router: Router, app: AppContext): void
     }),
   );
 
+  // A challenge route: the interaction is only proven by its cookie (see ChallengeRoute).
+  const runChallenge = (handler: Extract<StepRoute, { challenge: true }>['handler']) => async (ctx: Context) => {
+    ctx.state.api = true;
+    const uid = String(ctx.params.uid ?? '');
+    if (!UID.test(uid) || ctx.cookies.get(INTERACTION_COOKIE, { signed: true }) !== uid)
+      return jsonError(ctx, 400, ctx.state.t('error.interactionExpired'));
+    await parseJson(ctx, async () => {});
+    verifyCsrf(ctx, uid, ctx.get('x-csrf-token'));
+    await handler(ctx, app, { uid });
+  };
+
   for (const step of STEPS) {
     for (const route of step.routes as StepRoute[]) {
-      router[route.method](`/interaction/:uid${route.path}`, run(step, route.handler, { json: route.json }));
+      const path = `/interaction/:uid${route.path}`;
+      if (route.challenge) router[route.method](path, runChallenge(route.handler));
+      else router[route.method](path, run(step, route.handler, { json: route.json }));
     }
   }
 }

@@ -64,13 +64,29 @@ export interface SignInState {
   member(): Promise<Member | null>;
 }
 
-export interface StepRoute {
+export type StepRoute = LoadedRoute | ChallengeRoute;
+
+interface LoadedRoute {
   method: 'get' | 'post';
   /** Under /interaction/:uid */
   path: string;
   /** A JSON endpoint (the passkey ceremonies): CSRF token in a header, errors as JSON. */
   json?: boolean;
+  challenge?: undefined;
   handler(ctx: Context, app: AppContext, state: SignInState): Promise<void>;
+}
+
+/**
+ * A JSON endpoint that only hands out a challenge bound to the interaction (passkey options):
+ * it is checked against the interaction's own signed cookie and the CSRF token, without loading
+ * the interaction; the request that uses the challenge loads it and checks the step.
+ */
+interface ChallengeRoute {
+  method: 'post';
+  path: string;
+  json: true;
+  challenge: true;
+  handler(ctx: Context, app: AppContext, interaction: { uid: string }): Promise<void>;
 }
 
 export interface Step {

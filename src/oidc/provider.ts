@@ -49,6 +49,8 @@ export interface ProviderDeps {
 
 /** The provider's session cookie (path /): My account reads it to know which session is this browser's. */
 export const SESSION_COOKIE = 'jmb_session';
+/** The interaction's cookie (path /interaction/:uid, signed): its value is the interaction's uid. */
+export const INTERACTION_COOKIE = 'jmb_interaction';
 
 /** The admin API as an OAuth resource server: tokens for it carry admin:read and/or admin:write. */
 export const adminApiResource = (issuer: string) => `${issuer}/api/admin`;
@@ -99,7 +101,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     jwks: secrets.jwks as unknown as Configuration['jwks'],
     cookies: {
       keys: secrets.cookieKeys,
-      names: { session: SESSION_COOKIE, interaction: 'jmb_interaction', resume: 'jmb_interaction_resume' },
+      names: { session: SESSION_COOKIE, interaction: INTERACTION_COOKIE, resume: 'jmb_interaction_resume' },
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
     },

@@ -522,6 +522,20 @@ describe('nobody can learn who has an account or a passkey', () => {
     expect(refused.status).toBe(403);
     expect(refused.data.error).toBe('invalid_request');
   });
+
+  it('gives no options for a sign-in this browser is not in', async () => {
+    const mine = await passkeyPage();
+    const theirs = await passkeyPage();
+    // My CSRF token and cookies, their sign-in's uid: their interaction cookie is not mine.
+    const refused = await postJson(
+      mine.browser,
+      `${app.baseUrl}/interaction/${theirs.uid}/passkey/options`,
+      { mode: 'discoverable' },
+      mine.csrf,
+    );
+    expect(refused.status).toBe(400);
+    expect(refused.data.error_description).toMatch(/expired/i);
+  });
 });
 
 describe('managing passkeys', () => {

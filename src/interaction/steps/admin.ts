@@ -16,9 +16,9 @@ async function show(ctx: Context, _app: AppContext, state: SignInState): Promise
 }
 
 /** POST /interaction/:uid/admin/options (JSON): a discoverable passkey, nothing to type. */
-async function options(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
+async function options(ctx: Context, app: AppContext, interaction: { uid: string }): Promise<void> {
   if (!(await passkeyOptionsAllowed(ctx, app))) return;
-  jsonOk(ctx, await app.adminPasskeys.authenticationOptions({ binding: state.interaction.uid }));
+  jsonOk(ctx, await app.adminPasskeys.authenticationOptions({ binding: interaction.uid }));
 }
 
 /** POST /interaction/:uid/admin/verify (JSON) */
@@ -45,7 +45,7 @@ export const adminStep: Step = {
   when: (state) => state.prompt === 'login' && !state.pending && isAdminConsole(state.client),
   show,
   routes: [
-    { method: 'post', path: '/admin/options', json: true, handler: options },
+    { method: 'post', path: '/admin/options', json: true, challenge: true, handler: options },
     { method: 'post', path: '/admin/verify', json: true, handler: verify },
   ],
 };

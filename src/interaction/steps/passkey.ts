@@ -25,7 +25,7 @@ async function show(ctx: Context, _app: AppContext, state: SignInState): Promise
 const MODES = ['number', 'hybrid', 'discoverable', 'autofill'] as const;
 
 /** POST /interaction/:uid/passkey/options (JSON) */
-async function options(ctx: Context, app: AppContext, state: SignInState): Promise<void> {
+async function options(ctx: Context, app: AppContext, interaction: { uid: string }): Promise<void> {
   const body = (ctx.request.body ?? {}) as { mode?: unknown; membershipNumber?: unknown };
   const mode = MODES.find((known) => known === body.mode);
   if (!mode) return jsonError(ctx, 400, ctx.state.t('error.badRequest'));
@@ -60,7 +60,7 @@ async function options(ctx: Context, app: AppContext, state: SignInState): Promi
   jsonOk(
     ctx,
     await app.passkeys.authenticationOptions({
-      binding: state.interaction.uid,
+      binding: interaction.uid,
       membershipNumber,
       hybrid: mode === 'hybrid',
     }),
@@ -101,7 +101,7 @@ export const passkeyStep: Step = {
   show,
   routes: [
     { method: 'get', path: '/passkey', handler: show },
-    { method: 'post', path: '/passkey/options', json: true, handler: options },
+    { method: 'post', path: '/passkey/options', json: true, challenge: true, handler: options },
     { method: 'post', path: '/passkey/verify', json: true, handler: verify },
   ],
 };
