@@ -25,6 +25,8 @@ export interface RequestOptions {
 interface Cookie {
   value: string;
   path: string;
+  /** Kept when the browser is closed (Max-Age or Expires). */
+  persistent: boolean;
 }
 
 /** One browser's cookies: by name and path, as the provider scopes its interaction cookies. */
@@ -39,16 +41,32 @@ export class CookieJar {
       const value = pair!.slice(eq + 1).trim();
       let path = '/';
       let expired = value === '';
+      let persistent = false;
       for (const attribute of attributes) {
         const [key, v = ''] = attribute.trim().split('=');
         const k = key!.toLowerCase();
         if (k === 'path') path = v || '/';
+        if (k === 'max-age' || k === 'expires') persistent = true;
         if ((k === 'max-age' && Number(v) <= 0) || (k === 'expires' && Date.parse(v) <= Date.now())) expired = true;
       }
       const key = `${name}\0${path}`;
       if (expired) this.#cookies.delete(key);
-      else this.#cookies.set(key, { value, path });
+      else this.#cookies.set(key, { value, path, persistent });
     }
+  }
+
+  /**
+   * The same browser after its sign-in session has ended and it was closed: its site-wide
+   * persistent cookies (a device cookie) remain; browser-session cookies, the provider's session
+   * cookie (by name: either provider's has "session" in it) and those of finished sign-ins do not.
+   */
+  reopened(): CookieJar {
+    const jar = new CookieJar();
+    for (const [key, cookie] of this.#cookies) {
+      if (cookie.persistent && cookie.path === '/' && !/session/i.test(key.split('\0')[0]!))
+        jar.#cookies.set(key, cookie);
+    }
+    return jar;
   }
 
   header(path: string): string {

@@ -16,11 +16,21 @@ export interface Target {
   authorizationParams: Record<string, string>;
 }
 
-/** One simulated user: their member, authenticator and the tokens of their last sign-in. */
+/** One simulated user: their member, authenticator, browser and the tokens of their last sign-in. */
 export interface Worker {
   member: BenchMember;
   authenticator: SoftAuthenticator;
+  /**
+   * The member's own browser, reopened for every sign-in: a returning member, as most sign-ins
+   * are (the first one from a browser costs a notice mail and a write more).
+   */
+  browser?: CookieJar;
   tokens?: Tokens;
+}
+
+function reopenBrowser(worker: Worker): CookieJar {
+  worker.browser = worker.browser?.reopened() ?? new CookieJar();
+  return worker.browser;
 }
 
 interface Tokens {
@@ -110,7 +120,7 @@ async function finish(
 }
 
 async function passwordSignIn(target: Target, worker: Worker): Promise<void> {
-  const jar = new CookieJar();
+  const jar = reopenBrowser(worker);
   const pending = await authorize(target, jar);
   const form = {
     membershipNumber: worker.member.membershipNumber,
@@ -128,7 +138,7 @@ async function passwordSignIn(target: Target, worker: Worker): Promise<void> {
 
 /** The login page's passkey autofill: options, the authenticator's assertion, verification. */
 async function passkeySignIn(target: Target, worker: Worker): Promise<void> {
-  const jar = new CookieJar();
+  const jar = reopenBrowser(worker);
   const pending = await authorize(target, jar);
   const headers: Record<string, string> = pending.csrf ? { 'x-csrf-token': pending.csrf } : {};
   const options = expectStatus(
