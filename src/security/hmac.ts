@@ -1,4 +1,4 @@
-import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, hkdfSync, type KeyObject, timingSafeEqual } from 'node:crypto';
 
 /**
  * Keyed hashing for everything we must recognise but never store in clear: one-time codes,
@@ -21,15 +21,16 @@ export interface Hmac {
   digest(purpose: HmacPurpose, value: string): string;
   /** Constant-time check of a value against a digest made by `digest`. */
   matches(purpose: HmacPurpose, value: string, digest: string): boolean;
-  key(purpose: HmacPurpose): Buffer;
 }
 
 export function createHmacs(secret: string): Hmac {
-  const keys = new Map<HmacPurpose, Buffer>();
-  const key = (purpose: HmacPurpose): Buffer => {
+  // Prepared once as key objects: node:crypto checks a Buffer key's kind anew on every use, at a
+  // cost that shows on the token endpoint (every client_secret_basic request hashes the secret).
+  const keys = new Map<HmacPurpose, KeyObject>();
+  const key = (purpose: HmacPurpose): KeyObject => {
     let k = keys.get(purpose);
     if (!k) {
-      k = Buffer.from(hkdfSync('sha256', secret, 'jmb-idp', purpose, 32));
+      k = createSecretKey(Buffer.from(hkdfSync('sha256', secret, 'jmb-idp', purpose, 32)));
       keys.set(purpose, k);
     }
     return k;
@@ -38,7 +39,6 @@ export function createHmacs(secret: string): Hmac {
     createHmac('sha256', key(purpose)).update(value).digest('base64url');
   return {
     digest,
-    key,
     matches(purpose, value, expected) {
       const a = Buffer.from(digest(purpose, value));
       const b = Buffer.from(expected);
