@@ -98,9 +98,12 @@ function failFastWhileDown<T extends object>(connection: Connection, adapter: T)
 /**
  * `beforeSave` may rewrite a payload on its way in (e.g. hashing client secrets). Reads are
  * remembered for the request (db/request-cache.ts), clients for longer (db/shared-cache.ts); every
- * write forgets what it changed. A read gives a copy, so the provider's changes to a model it
- * has not saved yet never show through a later read.
+ * write forgets what it changed. A remembered read gives a copy, so the provider's changes to a
+ * model it has not saved yet never show through a later read. Tokens and codes, each read once
+ * by the request that presents it, are neither remembered nor copied.
  */
+const REMEMBERED = new Set<string>(['Client', 'Interaction', 'Session', 'Grant']);
+
 export function createAdapterFactory(
   connection: Connection,
   clock: Clock,
@@ -115,14 +118,17 @@ export function createAdapterFactory(
   return (name: string): Adapter => {
     const model = modelFor(connection, name);
     const key = (id: string) => `oidc:${name}:${id}`;
+    const remembers = REMEMBERED.has(name);
     const live = (doc: Stored | null): AdapterPayload | undefined => {
       if (!doc) return undefined;
       if (doc.expiresAt && doc.expiresAt.getTime() <= clock.now().getTime()) return undefined;
       // Payloads are JSON (the provider's own); a copy so that nothing shared is ever mutated.
-      return JSON.parse(JSON.stringify(doc.payload)) as AdapterPayload;
+      return remembers ? (JSON.parse(JSON.stringify(doc.payload)) as AdapterPayload) : doc.payload;
     };
     const read = (id: string) => () => model.findById(id).lean<Stored>().exec();
     const cached = name === 'Client' && options.clients;
+    const recall = (cacheKey: string, load: () => Promise<Stored | null>) =>
+      remembers ? remembered(cacheKey, load) : load();
     const changed = async (id: string, uid?: unknown) => {
       forget(key(id));
       if (typeof uid === 'string') forget(key(`uid:${uid}`));
@@ -141,14 +147,14 @@ export function createAdapterFactory(
         await changed(id, payload.uid);
       },
       async find(id) {
-        const payload = live(await (cached ? cached.get(id, read(id)) : remembered(key(id), read(id))));
+        const payload = live(await (cached ? cached.get(id, read(id)) : recall(key(id), read(id))));
         // A disabled relying app does not exist as far as the protocol is concerned.
         if (name === 'Client' && payload?.disabled === true) return undefined;
         return payload;
       },
       async findByUid(uid) {
         return live(
-          await remembered(key(`uid:${uid}`), () => model.findOne({ 'payload.uid': uid }).lean<Stored>().exec()),
+          await recall(key(`uid:${uid}`), () => model.findOne({ 'payload.uid': uid }).lean<Stored>().exec()),
         );
       },
       async findByUserCode(userCode) {
