@@ -77,6 +77,14 @@ export function oidcModel(connection: Connection, name: (typeof OIDC_MODELS)[num
   return modelFor(connection, name);
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 /**
  * While the driver already knows the database to be unreachable (mongoose's readyState follows
  * its monitoring), storage calls fail at once instead of each waiting for server selection:
@@ -119,14 +127,19 @@ export function createAdapterFactory(
     const model = modelFor(connection, name);
     const key = (id: string) => `oidc:${name}:${id}`;
     const remembers = REMEMBERED.has(name);
+    const cached = name === 'Client' && options.clients;
+    // Payloads are JSON (the provider's own). One remembered for the request is handed out as a
+    // copy, so that nothing shared is ever mutated; a client's, shared by every request of the
+    // instance, is frozen instead (oidc-provider builds its Client from it and never writes to it).
+    const copies = remembers && !cached;
     const live = (doc: Stored | null): AdapterPayload | undefined => {
       if (!doc) return undefined;
       if (doc.expiresAt && doc.expiresAt.getTime() <= clock.now().getTime()) return undefined;
-      // Payloads are JSON (the provider's own); a copy so that nothing shared is ever mutated.
-      return remembers ? (JSON.parse(JSON.stringify(doc.payload)) as AdapterPayload) : doc.payload;
+      return copies ? (JSON.parse(JSON.stringify(doc.payload)) as AdapterPayload) : doc.payload;
     };
-    const read = (id: string) => () => model.findById(id).lean<Stored>().exec();
-    const cached = name === 'Client' && options.clients;
+    const read = cached
+      ? (id: string) => async () => deepFreeze(await model.findById(id).lean<Stored>().exec())
+      : (id: string) => () => model.findById(id).lean<Stored>().exec();
     const recall = (cacheKey: string, load: () => Promise<Stored | null>) =>
       remembers ? remembered(cacheKey, load) : load();
     const changed = async (id: string, uid?: unknown) => {
@@ -153,9 +166,7 @@ export function createAdapterFactory(
         return payload;
       },
       async findByUid(uid) {
-        return live(
-          await recall(key(`uid:${uid}`), () => model.findOne({ 'payload.uid': uid }).lean<Stored>().exec()),
-        );
+        return live(await recall(key(`uid:${uid}`), () => model.findOne({ 'payload.uid': uid }).lean<Stored>().exec()));
       },
       async findByUserCode(userCode) {
         return live(await model.findOne({ 'payload.userCode': userCode }).lean<Stored>());
