@@ -305,7 +305,7 @@ export function createApp(context: AppContext): Koa {
     failures(ctx, () => outages(ctx, () => context.protocolEndpoints(ctx, next)));
   app.use((ctx, next) => {
     if (!PROTOCOL_API.test(ctx.path)) return next();
-    setSecurityHeaders(ctx, hsts);
+    setSecurityHeaders(ctx, { ...hsts, document: false });
     setLocale(ctx, negotiateLocale({ acceptLanguage: ctx.get('accept-language') }));
     ctx.state.api = true;
     return protocol(ctx, next);

@@ -13,12 +13,19 @@ export function securityHeaders(options: { hsts: boolean }): Middleware {
   };
 }
 
-export function setSecurityHeaders(ctx: Context, options: { hsts: boolean }): void {
+/**
+ * `document: false` for the protocol's JSON endpoints: what only a document obeys (referrer,
+ * opener and permissions policies) is left out; what protects any response stays (OWASP's REST
+ * guidance: nosniff, no framing, HSTS).
+ */
+export function setSecurityHeaders(ctx: Context, options: { hsts: boolean; document?: boolean }): void {
   ctx.set('X-Content-Type-Options', 'nosniff');
-  ctx.set('Referrer-Policy', 'no-referrer');
   ctx.set('X-Frame-Options', 'DENY');
-  ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-  ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+  if (options.document !== false) {
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
+    ctx.set('Permissions-Policy', 'camera=(), microphone=(), geolocation=(), payment=()');
+  }
   if (options.hsts) ctx.set('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
 }
 

@@ -63,6 +63,14 @@ describe('security headers', () => {
     expect(again.headers['content-security-policy']).not.toBe(csp); // a fresh nonce per response
   });
 
+  it('sends the protections any response needs on the protocol’s JSON endpoints', async () => {
+    const response = await request(app.server).get('/.well-known/openid-configuration');
+    expect(response.status).toBe(200);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-frame-options']).toBe('DENY');
+    expect(response.headers['content-security-policy']).toBeUndefined();
+  });
+
   it('marks the interaction and CSRF cookies HttpOnly and SameSite=Lax', async () => {
     const { browser, first } = await loginPage(app);
     const cookies = first.headers.getSetCookie();
