@@ -8,7 +8,7 @@ import { renderPage, setLocale } from './render.js';
 /**
  * oidc-provider's own pages (errors it cannot redirect, RP-initiated logout) rendered with our
  * templates, in the member's language. oidc-provider is mounted at / inside our Koa app, so
- * ctx here is our context: ctx.render and the CSP nonce are available.
+ * ctx here is our context: renderPage and the CSP nonce are available.
  */
 function localise(ctx: KoaContextWithOIDC): void {
   // From the query too: a failure may come before oidc-provider has read the request's parameters.

@@ -1,5 +1,6 @@
+import { join } from 'node:path';
+import ejs from 'ejs';
 import type { Context, Middleware } from 'koa';
-import views from 'koa-views';
 import { LANG_COOKIE, type Locale, negotiateLocale, translator } from '../i18n/index.js';
 import { formatPhone } from '../members/phone.js';
 import { viewsDir } from '../paths.js';
@@ -16,14 +17,17 @@ declare module 'koa' {
   }
 }
 
+/** Whether this app keeps compiled templates (set on each request's context by pages()). */
+const CACHE_TEMPLATES = Symbol('cache templates');
+
 /**
- * Installs ctx.render (ejs through koa-views) and the locale every page is rendered in.
- * Compiled templates are cached in production; in development every render reads the file.
+ * The locale every page is rendered in. Compiled templates are kept in production (no file is
+ * looked at again, not even to stat it); in development every render reads the file.
  */
 export function pages(options: { cache: boolean }): Middleware[] {
   return [
-    views(viewsDir, { extension: 'ejs', options: { cache: options.cache } }) as unknown as Middleware,
     async (ctx, next) => {
+      (ctx as unknown as Record<symbol, boolean>)[CACHE_TEMPLATES] = options.cache;
       setLocale(
         ctx,
         negotiateLocale({ cookie: ctx.cookies.get(LANG_COOKIE), acceptLanguage: ctx.get('accept-language') }),
@@ -50,13 +54,19 @@ export async function renderPage(
   ctx.set('Content-Security-Policy', contentSecurityPolicy(ctx.state.cspNonce));
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Content-Language', ctx.state.locale);
-  await ctx.render(view, {
+  const data = {
+    ...ctx.state,
     error: undefined,
     notice: undefined,
     formatPhone,
     countryName: (code: string) => countryName(ctx.state.locale, code),
     ...locals,
+  };
+  ctx.body = await ejs.renderFile(join(viewsDir, `${view}.ejs`), data, {
+    cache: (ctx as unknown as Record<symbol, boolean>)[CACHE_TEMPLATES] === true,
+    async: false,
   });
+  ctx.type = 'text/html';
   ctx.status = status;
 }
 
