@@ -9,18 +9,24 @@ const DEFAULT_DB_NAME = 'jmb_idp';
 /**
  * How long anything may wait for the database. An unreachable or stalled database must answer a
  * member within seconds (a 503 page), never hang a sign-in for as long as the outage lasts.
+ *
+ * A stalled server is found by its monitor (one check every heartbeat, each allowed the connect
+ * timeout): then the pool is cleared, every command on it fails at once, and the driver's one retry
+ * of a read or write waits for server selection before giving up. Worst case, a command sent as the
+ * server stalls fails after heartbeat + connect + server selection = 5 s; the socket timeout is only
+ * the last resort behind the monitor.
  */
 export const DATABASE_TIMEOUTS = {
-  /** Finding a server to talk to (the whole wait while the database is down). */
-  serverSelectionTimeoutMS: 3_000,
+  /** Finding a server to talk to (the whole wait while the database is down, and a retry's). */
+  serverSelectionTimeoutMS: 2_000,
   /** Opening a connection, and each monitoring check's reply. */
-  connectTimeoutMS: 3_000,
+  connectTimeoutMS: 2_000,
   /** Silence on an open connection: a paused or wedged server. Our queries are all small. */
   socketTimeoutMS: 4_000,
   /** Waiting for a free pooled connection when every one is busy. */
-  waitQueueTimeoutMS: 3_000,
+  waitQueueTimeoutMS: 2_000,
   /** How soon a stalled server is noticed (and the pool cleared) without any request failing. */
-  heartbeatFrequencyMS: 2_000,
+  heartbeatFrequencyMS: 1_000,
 } as const;
 
 /** The readiness probe's own bound: a load balancer needs its answer within about a second. */
