@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HttpClient } from './http.js';
 
@@ -110,4 +111,20 @@ export function runCommand(args: string[], env: Record<string, string>, input?: 
     );
     child.stdin.end(input ?? '');
   });
+}
+
+/**
+ * The runtime settings the product's image sets (Dockerfile, last stage: ENV lines) other than
+ * NODE_ENV and PORT, so the benchmark runs the product as it is deployed.
+ */
+export function imageRuntimeEnv(): Record<string, string> {
+  const dockerfile = readFileSync(join(projectRoot, 'Dockerfile'), 'utf8');
+  const lastStage = dockerfile.split(/^FROM\s/m).at(-1) ?? '';
+  const env: Record<string, string> = {};
+  // ENV KEY=value [KEY=value …], continued over lines ending in a backslash.
+  for (const block of lastStage.replace(/\\\r?\n/g, ' ').match(/^ENV\s.+$/gm) ?? []) {
+    for (const [, key, value] of block.slice(4).matchAll(/([A-Z_][A-Z0-9_]*)=("[^"]*"|\S+)/g))
+      if (key !== 'NODE_ENV' && key !== 'PORT') env[key!] = value!.replace(/^"|"$/g, '');
+  }
+  return env;
 }

@@ -11,7 +11,7 @@ import { startDatabase } from './database.js';
 import { startCountingProxy } from './db-proxy.js';
 import { HttpClient } from './http.js';
 import { emptyTotals, measureRound, type Side } from './measure.js';
-import { freePort, projectRoot, type Server, startServer, statsOf } from './processes.js';
+import { freePort, imageRuntimeEnv, projectRoot, type Server, startServer, statsOf } from './processes.js';
 import { benchMembers, dist, provisionOurs, provisionTheirs, theirApps } from './provision.js';
 import { commandBreakdown, problems, type Row, summarise, table } from './report.js';
 import { THEIR_AUTHORIZATION, WORKLOADS } from './workloads.js';
@@ -109,12 +109,20 @@ async function main(): Promise<void> {
   };
   const nodeOptions = (name: string): Record<string, string> =>
     process.env[name] ? { NODE_OPTIONS: process.env[name]! } : {};
+  // The product runs with the runtime settings its image sets (NODE_OPTIONS, MALLOC_ARENA_MAX);
+  // BENCH_OURS_NODE_OPTIONS adds to them.
+  const runtime = imageRuntimeEnv();
+  const oursNodeOptions = [runtime.NODE_OPTIONS, process.env.BENCH_OURS_NODE_OPTIONS].filter(Boolean).join(' ');
 
-  say('Starting the product (dist/src/main.js, NODE_ENV=production) and provisioning it with its own commands...');
+  say(
+    `Starting the product (dist/src/main.js, NODE_ENV=production, ${Object.entries(runtime)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')} as in the Dockerfile) and provisioning it with its own commands...`,
+  );
   const ours = await startServer({
     name: 'ours',
     args: ['dist/src/main.js'],
-    env: { ...oursEnv, ...nodeOptions('BENCH_OURS_NODE_OPTIONS') },
+    env: { ...oursEnv, ...runtime, ...(oursNodeOptions ? { NODE_OPTIONS: oursNodeOptions } : {}) },
     port: oursPort,
     issuer: oursIssuer,
     logFile: join(workDir, 'ours.log'),
