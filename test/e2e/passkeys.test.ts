@@ -7,7 +7,7 @@ import { ManualClock } from '../../src/clock.js';
 import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { addAuthenticator, launchChromium, toBase64url, type VirtualAuthenticator } from '../support/chromium.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
-import { authorizationUrl, discoverRp, exchangeCode, type RelyingParty } from '../support/rp.js';
+import { authorizationUrl, exchangeCode, firstPartyWebRp, type RelyingParty } from '../support/rp.js';
 import { codeIn } from '../support/vonage.js';
 
 /**
@@ -33,13 +33,7 @@ beforeAll(async () => {
   REDIRECT = `http://localhost:${(rpServer.address() as AddressInfo).port}/cb`;
   delivery = await startDeliveryStandIns();
   app = await startTestApp({ dbName: uniqueDbName('e2e-passkeys'), env: delivery.env, clock });
-  const client = await app.context.clients.create({
-    name: 'JAL Web',
-    kind: 'web',
-    redirectUris: [REDIRECT],
-    firstParty: true,
-  });
-  rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
+  rp = await firstPartyWebRp(app, REDIRECT);
   chromium = await launchChromium();
 }, 60_000);
 

@@ -7,7 +7,7 @@ import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { addAuthenticator, launchChromium } from '../support/chromium.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
 import { eventually } from '../support/eventually.js';
-import { authorizationUrl, discoverRp, exchangeCode, type RelyingParty } from '../support/rp.js';
+import { authorizationUrl, exchangeCode, firstPartyWebRp, type RelyingParty } from '../support/rp.js';
 import { codeIn } from '../support/vonage.js';
 
 /**
@@ -28,13 +28,7 @@ beforeAll(async () => {
   REDIRECT = `http://localhost:${(rpServer.address() as AddressInfo).port}/cb`;
   delivery = await startDeliveryStandIns();
   app = await startTestApp({ dbName: uniqueDbName('e2e-recovery'), env: delivery.env });
-  const client = await app.context.clients.create({
-    name: 'JAL Web',
-    kind: 'web',
-    redirectUris: [REDIRECT],
-    firstParty: true,
-  });
-  rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
+  rp = await firstPartyWebRp(app, REDIRECT);
   chromium = await launchChromium();
 }, 60_000);
 

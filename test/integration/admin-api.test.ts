@@ -8,7 +8,15 @@ import { serviceToken } from '../support/admin-api.js';
 import { memberModel, startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
-import { authorizationUrl, discoverRp, exchangeCode, oidc, passwordLogin, type RelyingParty } from '../support/rp.js';
+import {
+  authorizationUrl,
+  discoverRp,
+  exchangeCode,
+  firstPartyWebRp,
+  oidc,
+  passwordLogin,
+  type RelyingParty,
+} from '../support/rp.js';
 
 /**
  * The admin API with service clients (client credentials): who may call it, validation of every
@@ -51,13 +59,7 @@ beforeAll(async () => {
   Object.assign(member, { id: m._id, number: m.membershipNumber });
   editorToken = await serviceToken(app, 'editor', 'admin:read admin:write');
   viewerToken = await serviceToken(app, 'viewer', 'admin:read admin:write');
-  const rpClient = await app.context.clients.create({
-    name: 'Member app',
-    kind: 'web',
-    redirectUris: [CALLBACK],
-    firstParty: true,
-  });
-  memberRp = await discoverRp(app.issuer, { ...rpClient, redirectUri: CALLBACK });
+  memberRp = await firstPartyWebRp(app, CALLBACK, 'Member app');
 });
 
 afterAll(async () => {

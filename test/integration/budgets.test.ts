@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, findForm, type Page, postJson, textOf } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
-import { authorizationUrl, discoverRp, type RelyingParty } from '../support/rp.js';
+import { authorizationUrl, firstPartyWebRp, type RelyingParty } from '../support/rp.js';
 import { codeIn } from '../support/vonage.js';
 
 /**
@@ -40,13 +40,7 @@ beforeAll(async () => {
     });
     members.push(member.membershipNumber);
   }
-  const client = await app.context.clients.create({
-    name: 'JAL Web',
-    kind: 'web',
-    redirectUris: [REDIRECT],
-    firstParty: true,
-  });
-  rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
+  rp = await firstPartyWebRp(app, REDIRECT);
 });
 
 afterAll(async () => {

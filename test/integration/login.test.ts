@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { ManualClock } from '../../src/clock.js';
 import { memberModel, startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, findForm, type Page, textOf } from '../support/browser.js';
-import { authorizationUrl, discoverRp, exchangeCode, type RelyingParty } from '../support/rp.js';
+import { authorizationUrl, discoverRp, exchangeCode, firstPartyWebRp, type RelyingParty } from '../support/rp.js';
 
 /** The password login page as a member meets it, including everything that can go wrong. */
 let app: TestApp;
@@ -41,13 +41,7 @@ beforeAll(async () => {
   });
   await app.context.members.setStatus(locked._id, 'locked');
   lockedNumber = locked.membershipNumber;
-  const first = await app.context.clients.create({
-    name: 'JAL Web',
-    kind: 'web',
-    redirectUris: [REDIRECT],
-    firstParty: true,
-  });
-  rp = await discoverRp(app.issuer, { ...first, redirectUri: REDIRECT });
+  rp = await firstPartyWebRp(app, REDIRECT);
   const third = await app.context.clients.create({
     name: 'Hotel Partner',
     kind: 'web',
@@ -183,13 +177,7 @@ describe('the login page', () => {
       },
     });
     try {
-      const client = await limited.context.clients.create({
-        name: 'Web',
-        kind: 'web',
-        redirectUris: [REDIRECT],
-        firstParty: true,
-      });
-      const relying = await discoverRp(limited.issuer, { ...client, redirectUri: REDIRECT });
+      const relying = await firstPartyWebRp(limited, REDIRECT, 'Web');
       const browser = new Browser();
       let page = (await openLogin({ ui_locales: 'en' }, browser, relying)).page;
       for (const number of ['100000009', '100000017', '100000025']) {

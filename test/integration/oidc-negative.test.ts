@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, textOf } from '../support/browser.js';
-import { authorizationUrl, discoverRp, exchangeCode, oidc, passwordLogin, type RelyingParty } from '../support/rp.js';
+import {
+  authorizationUrl,
+  discoverRp,
+  exchangeCode,
+  firstPartyWebRp,
+  oidc,
+  passwordLogin,
+  type RelyingParty,
+} from '../support/rp.js';
 
 /**
  * The negative cases of the OpenID Foundation's basic OP certification plan, and the public-
@@ -31,13 +39,7 @@ beforeAll(async () => {
     });
     m.membershipNumber = created.membershipNumber;
   }
-  const web = await app.context.clients.create({
-    name: 'Web',
-    kind: 'web',
-    redirectUris: [REDIRECT],
-    firstParty: true,
-  });
-  rp = await discoverRp(app.issuer, { ...web, redirectUri: REDIRECT });
+  rp = await firstPartyWebRp(app, REDIRECT, 'Web');
   const app2 = await app.context.clients.create({
     name: 'Mobile',
     kind: 'native',

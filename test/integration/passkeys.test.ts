@@ -4,7 +4,13 @@ import { ManualClock } from '../../src/clock.js';
 import { startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, type Page, postJson, textOf } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
-import { authorizationUrl, discoverRp, exchangeCode, type PendingLogin, type RelyingParty } from '../support/rp.js';
+import {
+  authorizationUrl,
+  exchangeCode,
+  firstPartyWebRp,
+  type PendingLogin,
+  type RelyingParty,
+} from '../support/rp.js';
 import { SoftAuthenticator } from '../support/soft-authenticator.js';
 import { codeIn } from '../support/vonage.js';
 
@@ -49,13 +55,7 @@ beforeAll(async () => {
     locale: 'en',
   });
   Object.assign(noPhone, { number: n.membershipNumber, id: n._id });
-  const client = await app.context.clients.create({
-    name: 'JAL Web',
-    kind: 'web',
-    redirectUris: [REDIRECT],
-    firstParty: true,
-  });
-  rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
+  rp = await firstPartyWebRp(app, REDIRECT);
 });
 
 /** What the software authenticator needs from the options the server sent. */

@@ -4,7 +4,14 @@ import { ManualClock } from '../../src/clock.js';
 import { memberModel, startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, type Page, textOf } from '../support/browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from '../support/delivery.js';
-import { authorizationUrl, discoverRp, exchangeCode, type PendingLogin, type RelyingParty } from '../support/rp.js';
+import {
+  authorizationUrl,
+  discoverRp,
+  exchangeCode,
+  firstPartyWebRp,
+  type PendingLogin,
+  type RelyingParty,
+} from '../support/rp.js';
 import { codeIn } from '../support/vonage.js';
 
 /**
@@ -70,13 +77,7 @@ beforeAll(async () => {
   });
   await memberModel(app).updateOne({ _id: nowhere._id }, { $set: { emailVerified: false } });
   people.nowhere.number = nowhere.membershipNumber;
-  const client = await app.context.clients.create({
-    name: 'Mileage Shop',
-    kind: 'web',
-    redirectUris: [REDIRECT],
-    firstParty: true,
-  });
-  rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
+  rp = await firstPartyWebRp(app, REDIRECT, 'Mileage Shop');
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import type { IssueRequest } from '../../src/otp/library.js';
 import { memberModel, startTestApp, type TestApp, uniqueDbName } from './app.js';
 import { Browser } from './browser.js';
 import { type DeliveryStandIns, startDeliveryStandIns } from './delivery.js';
-import { authorizationUrl, discoverRp, type RelyingParty } from './rp.js';
+import { authorizationUrl, firstPartyWebRp, type RelyingParty } from './rp.js';
 
 /**
  * For the SMS toll-fraud tests: one-time passwords by SMS from members nobody else uses (so the
@@ -43,13 +43,7 @@ export async function startSmsTestBed(options: {
     env: { ...delivery.env, ...options.env },
     ...(options.logger ? { logger: options.logger } : {}),
   });
-  const client = await app.context.clients.create({
-    name: 'Shop',
-    kind: 'web',
-    redirectUris: [REDIRECT],
-    firstParty: true,
-  });
-  const rp = await discoverRp(app.issuer, { ...client, redirectUri: REDIRECT });
+  const rp = await firstPartyWebRp(app, REDIRECT, 'Shop');
   return {
     app,
     delivery,
