@@ -101,7 +101,7 @@ export function createMetrics(clock: Clock): Metrics {
   ]);
   const mongo = new Histogram({
     name: 'jmb_mongodb_command_duration_seconds',
-    help: 'MongoDB commands by command name (no collection names) and outcome',
+    help: 'Database operations by the MongoDB command they send (no collection names) and outcome',
     labelNames: ['command', 'outcome'] as const,
     buckets: LATENCY,
     registers: [registry],

@@ -117,7 +117,7 @@ describe('GET /metrics', () => {
 
 describe('the counters', () => {
   it('count a password sign-in with its acr, the routes by pattern and the tokens issued', async () => {
-    const [success, login, authorization, token, grants, issued, finds] = await change(async () => {
+    const [success, login, authorization, token, grants, issued, finds, updates, inserts] = await change(async () => {
       const pending = await authorizationUrl(rp);
       const { callback } = await passwordLogin(new Browser(), rp, { membershipNumber: taro.number, password }, pending);
       await exchangeCode(rp, callback, pending);
@@ -129,9 +129,14 @@ describe('the counters', () => {
       ['jmb_oidc_grants_total', { grant_type: 'authorization_code', outcome: 'success' }],
       ['jmb_oidc_tokens_issued_total', { kind: 'access_token', grant_type: 'authorization_code' }],
       ['jmb_mongodb_command_duration_seconds_count', { command: 'find', outcome: 'success' }],
+      ['jmb_mongodb_command_duration_seconds_count', { command: 'update', outcome: 'success' }],
+      ['jmb_mongodb_command_duration_seconds_count', { command: 'insert', outcome: 'success' }],
     ]);
     expect([success, login, authorization, token, grants, issued]).toEqual([1, 1, 1, 1, 1, 1]);
+    // The sign-in's reads, its interaction and token writes, and its audit event.
     expect(finds).toBeGreaterThan(0);
+    expect(updates).toBeGreaterThan(0);
+    expect(inserts).toBeGreaterThan(0);
   });
 
   it('count the lockout of a membership number and the failures before it', async () => {
