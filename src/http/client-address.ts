@@ -64,12 +64,23 @@ const FORWARDED_DETAILS = ['x-forwarded-proto', 'x-forwarded-host'] as const;
  */
 export function clientAddress(trust: TrustProxy): Middleware {
   const resolve = createClientResolver(trust);
+  // Without X-Forwarded-For the answer depends on the peer alone: worked out once per connection
+  // (a kept-alive connection carries many requests).
+  const direct = new WeakMap<object, ResolvedClient>();
   return (ctx, next) => {
-    const { ip, trustedHops } = resolve(ctx.req.socket.remoteAddress, ctx.get('x-forwarded-for') || undefined);
+    const socket = ctx.req.socket;
+    const forwardedFor = ctx.get('x-forwarded-for') || undefined;
+    let resolved = forwardedFor === undefined ? direct.get(socket) : undefined;
+    if (!resolved) {
+      resolved = resolve(socket.remoteAddress, forwardedFor);
+      if (forwardedFor === undefined) direct.set(socket, resolved);
+    }
+    const { ip, trustedHops } = resolved;
     ctx.request.ip = ip;
     for (const header of FORWARDED_DETAILS) {
-      const values = ctx
-        .get(header)
+      const raw = ctx.req.headers[header];
+      if (raw === undefined) continue;
+      const values = String(raw)
         .split(',')
         .map((v) => v.trim())
         .filter(Boolean);
