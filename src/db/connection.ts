@@ -120,6 +120,8 @@ function end(operation: object, connection: Connection | undefined, outcome: 'su
   record?.(started.command, outcome, (performance.now() - started.started) / 1000);
 }
 
+type Operation = Query<unknown, unknown> | Document | Aggregate<unknown>;
+
 /**
  * Every model's queries, saves and aggregations are timed from the call to the answer (a pooled
  * connection's wait and the driver's retry included) and labelled with the command they send.
@@ -128,38 +130,36 @@ function end(operation: object, connection: Connection | undefined, outcome: 'su
  * the token endpoints about a tenth of a millisecond per request.
  */
 mongoose.plugin((schema) => {
-  const ofQuery = (query: Query<unknown, unknown>) => query.model?.db;
-  schema.pre(QUERIES, function (this: Query<unknown, unknown>) {
-    begin(this, QUERY_COMMANDS[(this as { op?: string }).op ?? '']);
-  });
-  schema.post(QUERIES, function (this: Query<unknown, unknown>) {
-    end(this, ofQuery(this), 'success');
-  });
-  schema.post(QUERIES, { errorHandler: true } as never, function (this: Query<unknown, unknown>) {
-    end(this, ofQuery(this), 'failure');
-  });
-
-  const ofDocument = (document: Document) => (document.constructor as Model<unknown>).db;
-  schema.pre('save', function (this: Document) {
-    begin(this, this.isNew ? 'insert' : 'update');
-  });
-  schema.post('save', function (this: Document) {
-    end(this, ofDocument(this), 'success');
-  });
-  schema.post('save', { errorHandler: true } as never, function (this: Document) {
-    end(this, ofDocument(this), 'failure');
-  });
-
-  const ofAggregate = (aggregate: Aggregate<unknown>) => aggregate.model()?.db;
-  schema.pre('aggregate', function (this: Aggregate<unknown>) {
-    begin(this, 'aggregate');
-  });
-  schema.post('aggregate', function (this: Aggregate<unknown>) {
-    end(this, ofAggregate(this), 'success');
-  });
-  schema.post('aggregate', { errorHandler: true } as never, function (this: Aggregate<unknown>) {
-    end(this, ofAggregate(this), 'failure');
-  });
+  const timed = <T extends Operation>(
+    hooks: MongooseQueryMiddleware[] | 'save' | 'aggregate',
+    commandOf: (operation: T) => string | undefined,
+    connectionOf: (operation: T) => Connection | undefined,
+  ) => {
+    schema.pre(hooks as never, function (this: T) {
+      begin(this, commandOf(this));
+    });
+    schema.post(hooks as never, function (this: T) {
+      end(this, connectionOf(this), 'success');
+    });
+    schema.post(hooks as never, { errorHandler: true } as never, function (this: T) {
+      end(this, connectionOf(this), 'failure');
+    });
+  };
+  timed<Query<unknown, unknown>>(
+    QUERIES,
+    (query) => QUERY_COMMANDS[(query as { op?: string }).op ?? ''],
+    (query) => query.model?.db,
+  );
+  timed<Document>(
+    'save',
+    (document) => (document.isNew ? 'insert' : 'update'),
+    (document) => (document.constructor as Model<unknown>).db,
+  );
+  timed<Aggregate<unknown>>(
+    'aggregate',
+    () => 'aggregate',
+    (aggregate) => aggregate.model()?.db,
+  );
 });
 
 /**
