@@ -163,6 +163,22 @@ mongoose.plugin((schema) => {
 });
 
 /**
+ * The same measure for an operation sent through the driver itself (`connection.db`), where no
+ * mongoose hook runs: the provider's records, opaque JSON that mongoose's casting adds nothing to.
+ */
+export async function timedCommand<T>(connection: Connection, command: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  let outcome: 'success' | 'failure' = 'failure';
+  try {
+    const result = await work();
+    outcome = 'success';
+    return result;
+  } finally {
+    recorders.get(connection)?.(command, outcome, (performance.now() - started) / 1000);
+  }
+}
+
+/**
  * Each database operation's command, outcome and duration, for the metrics. Command names only:
  * collection names and arguments stay out of the labels.
  */
