@@ -61,6 +61,7 @@ import { createPasskeyModels } from './passkeys/model.js';
 import { projectRoot, publicDir } from './paths.js';
 import { createRecoveryLibrary } from './recovery/library.js';
 import { createRecoveryModels } from './recovery/model.js';
+import { createCookieSigner } from './security/cookie-signer.js';
 import { createHmacs } from './security/hmac.js';
 import { registerSiteRoutes } from './site/routes.js';
 
@@ -92,6 +93,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
   };
   await Promise.all([...Object.values(models).map((model) => model.createIndexes()), ensureOidcIndexes(connection)]);
   const hmac = createHmacs(secrets.hmacSecret);
+  const cookieSigner = createCookieSigner(secrets.cookieKeys);
   const limiter = createRateLimiter(models.rateLimits, clock);
   const metrics = createMetrics(clock);
   observeCommands(connection, metrics.mongoCommand);
@@ -188,6 +190,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     members,
     admins,
     hmac,
+    cookieSigner,
     clientCache,
     signIns,
     pages: providerPages,
@@ -243,6 +246,7 @@ export async function createAppContext(parts: AppParts): Promise<AppContext> {
     clock,
     metrics,
     hmac,
+    cookieSigner,
     limiter,
     databaseReachable: () => isDatabaseReachable(connection),
     members,
@@ -278,7 +282,8 @@ export function createApp(context: AppContext): Koa {
   const { config, logger } = context;
   // The provider runs on this app's context (mounted at /), so both must sign cookies alike.
   // Koa reads X-Forwarded-Proto/Host only after clientAddress has kept what trusted proxies wrote.
-  const app = new Koa({ keys: context.secrets.cookieKeys, proxy: config.trustProxy.kind !== 'none' });
+  const app = new Koa({ proxy: config.trustProxy.kind !== 'none' });
+  app.keys = context.cookieSigner;
   app.silent = true;
 
   app.use(clientAddress(config.trustProxy));

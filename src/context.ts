@@ -21,6 +21,7 @@ import type { OtpLibrary } from './otp/library.js';
 import type { SmsGuard } from './otp/sms-guard.js';
 import type { PasskeyLibrary } from './passkeys/library.js';
 import type { RecoveryLibrary } from './recovery/library.js';
+import type { CookieSigner } from './security/cookie-signer.js';
 import type { Hmac } from './security/hmac.js';
 
 /**
@@ -35,6 +36,8 @@ export interface AppContext {
   /** Prometheus metrics of this app (its own registry). */
   metrics: Metrics;
   hmac: Hmac;
+  /** Signs and checks every cookie (COOKIE_KEYS), ours and oidc-provider's. */
+  cookieSigner: CookieSigner;
   limiter: RateLimiter;
   /** Whether the database answers (readiness probe). */
   databaseReachable(): Promise<boolean>;

@@ -9,6 +9,7 @@ import type { Config, Secrets } from '../config.js';
 import type { SharedCache } from '../db/shared-cache.js';
 import type { Logger } from '../log.js';
 import type { MembersLibrary } from '../members/library.js';
+import type { CookieSigner } from '../security/cookie-signer.js';
 import type { Hmac } from '../security/hmac.js';
 import { createFindAccount } from './account.js';
 import { createAdapterFactory } from './adapter.js';
@@ -28,6 +29,8 @@ import type { SignIns } from './sign-ins.js';
 export interface ProviderDeps {
   config: Config;
   secrets: Secrets;
+  /** COOKIE_KEYS, prepared (the app signs with the same). */
+  cookieSigner: CookieSigner;
   connection: Connection;
   clock: Clock;
   logger: Logger;
@@ -100,7 +103,7 @@ export function createProvider(deps: ProviderDeps): Provider {
     findAccount: createFindAccount(members, admins),
     jwks: secrets.jwks as unknown as Configuration['jwks'],
     cookies: {
-      keys: secrets.cookieKeys,
+      keys: deps.cookieSigner,
       names: { session: SESSION_COOKIE, interaction: INTERACTION_COOKIE, resume: 'jmb_interaction_resume' },
       long: { httpOnly: true, sameSite: 'lax' },
       short: { httpOnly: true, sameSite: 'lax' },
