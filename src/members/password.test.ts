@@ -36,6 +36,14 @@ describe('password hashes', () => {
     expect(needsRehash(REFERENCE_ARGON2ID.replace('m=19456', 'm=65536'))).toBe(false);
   });
 
+  it('answer every one of many sign-ins at once, each with its own result, though they hash in turn', async () => {
+    const tries = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? 'wrong' : PASSWORD));
+    const results = await Promise.all(
+      tries.map((password, i) => verifyPassword(password, i % 2 ? REFERENCE_ARGON2ID : EARLIER_SCRYPT)),
+    );
+    expect(results).toEqual(tries.map((password) => password === PASSWORD));
+  });
+
   it.each([
     ['not a hash', 'not-a-hash'],
     [

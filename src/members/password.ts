@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 
 /**
  * Password hashes, each stored with its algorithm and parameters so they can change without
@@ -59,16 +60,43 @@ export function parsePasswordHash(stored: string): Parsed | undefined {
   return undefined;
 }
 
+/**
+ * At most one hash per core at a time, and at most four (libuv's pool); the others wait their
+ * turn. More at once would not finish sooner (each is pure CPU) and would each hold their 19 MiB
+ * at the same time; on a machine with fewer cores than pool threads, the rest of the pool stays
+ * free for DNS and file work (the SMTP and Vonage lookups) while a burst of sign-ins, or a
+ * password-guessing run, is being hashed.
+ */
+const HASH_SLOTS = Math.min(4, Math.max(1, availableParallelism()));
+let hashing = 0;
+const waiting: Array<() => void> = [];
+
+async function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  if (hashing >= HASH_SLOTS) await new Promise<void>((resolve) => waiting.push(resolve));
+  else hashing += 1;
+  try {
+    return await work();
+  } finally {
+    const next = waiting.shift();
+    // The slot passes straight to the next in line, or is given back.
+    if (next) next();
+    else hashing -= 1;
+  }
+}
+
 function argon2id(password: string, salt: Buffer, params: typeof ARGON2, length: number): Promise<Buffer> {
   // Looked up at call time: crypto.argon2 exists from Node.js 24.7 on.
   if (typeof crypto.argon2 !== 'function') throw new Error('Argon2id password hashing needs Node.js 24.7 or later');
-  return new Promise((resolve, reject) => {
-    crypto.argon2(
-      'argon2id',
-      { message: password.normalize('NFKC'), nonce: salt, tagLength: length, ...params },
-      (err, key) => (err ? reject(err) : resolve(key)),
-    );
-  });
+  return inTurn(
+    () =>
+      new Promise((resolve, reject) => {
+        crypto.argon2(
+          'argon2id',
+          { message: password.normalize('NFKC'), nonce: salt, tagLength: length, ...params },
+          (err, key) => (err ? reject(err) : resolve(key)),
+        );
+      }),
+  );
 }
 
 function scryptKey(
@@ -77,11 +105,15 @@ function scryptKey(
   options: { N: number; r: number; p: number },
   length: number,
 ): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, length, { ...options, maxmem: 256 * options.N * options.r }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
-  });
+  const maxmem = 256 * options.N * options.r;
+  return inTurn(
+    () =>
+      new Promise((resolve, reject) => {
+        scrypt(password.normalize('NFKC'), salt, length, { ...options, maxmem }, (err, key) =>
+          err ? reject(err) : resolve(key),
+        );
+      }),
+  );
 }
 
 export async function hashPassword(password: string): Promise<string> {
