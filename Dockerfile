@@ -19,15 +19,16 @@ FROM node:24-bookworm-slim AS runtime
 # with a 1 GiB maximum it is collected sooner (RSS after npm run bench ~200 MiB instead of ~330)
 # at no measurable cost, while 384 MiB cost the token endpoints ~10 % CPU. Each half of the young
 # generation would grow to 64 MiB; 16 MiB is as fast here.
-# glibc keeps one malloc arena per thread and serves later requests from a freed large block
-# (each password hash takes 19 MiB) without giving it back; two arenas and a fixed mmap threshold
-# return every large block to the system once it is freed.
+# glibc keeps up to eight malloc arenas per core, and each keeps the freed 19 MiB blocks of the
+# password hashes its threads ran. One arena: the few blocks of the hashes running at once (one per
+# core, src/members/password.ts) are reused by the next ones. Returning each block to the system
+# instead (a fixed MALLOC_MMAP_THRESHOLD_) cost a third more CPU per password sign-in, the kernel
+# mapping and zeroing 19 MiB afresh every time; one arena ends the benchmark at as small an RSS.
 # npm run bench runs the product with these settings (bench/run.ts reads them from here).
 ENV NODE_ENV=production \
     PORT=3000 \
     NODE_OPTIONS="--max-semi-space-size=16 --max-old-space-size=1024" \
-    MALLOC_ARENA_MAX=2 \
-    MALLOC_MMAP_THRESHOLD_=131072
+    MALLOC_ARENA_MAX=1
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
