@@ -5,6 +5,7 @@ import { timedCommand } from '../db/connection.js';
 import { DatabaseUnavailableError } from '../db/errors.js';
 import { forget, remembered } from '../db/request-cache.js';
 import type { SharedCache } from '../db/shared-cache.js';
+import { mayBeIdOf } from './token-ids.js';
 
 /**
  * oidc-provider's storage in MongoDB: one collection per provider model (oidc_session,
@@ -183,7 +184,8 @@ export function createAdapterFactory(
         await changed(id, payload.uid);
       },
       async find(id) {
-        if (typeof id !== 'string') return undefined;
+        // A value of another kind (token-ids.ts) is not looked for.
+        if (typeof id !== 'string' || !mayBeIdOf(name, id)) return undefined;
         const payload = live(await (cached ? cached.get(id, read(id)) : recall(key(id), read(id))));
         // A disabled relying app does not exist as far as the protocol is concerned.
         if (name === 'Client' && payload?.disabled === true) return undefined;

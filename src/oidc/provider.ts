@@ -25,6 +25,7 @@ import { outgoingFetch } from './outgoing.js';
 import { interactionPolicy } from './policy.js';
 import { clientIdFactory, REGISTRATION_POLICY, registrationPolicy } from './registration.js';
 import type { SignIns } from './sign-ins.js';
+import { bitsOfOpaqueRandomness } from './token-ids.js';
 
 export interface ProviderDeps {
   config: Config;
@@ -210,6 +211,7 @@ export function createProvider(deps: ProviderDeps): Provider {
         (ctx.oidc.client ? isFirstParty(ctx.oidc.client) && ctx.oidc.client.grantTypeAllowed('refresh_token') : false)
       ),
     renderError: pages.renderError,
+    formats: { bitsOfOpaqueRandomness },
     ttl: {
       AccessToken: (_ctx, token, client) =>
         token.resourceServer?.accessTokenTTL ??

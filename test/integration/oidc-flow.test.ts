@@ -164,6 +164,29 @@ describe('authorization code flow with PKCE', () => {
     await expect(oidc.fetchUserInfo(rp.config, refreshed.access_token, memberId)).rejects.toThrow();
   });
 
+  it('introspects each kind of token without a hint, and honours tokens issued before ids had a length per kind', async () => {
+    const rp = await discoverRp(app.issuer, { ...rsClient, redirectUri: REDIRECT });
+    const { tokens } = await signIn(rp);
+    // Each kind has its own length, so only the right collection is asked (src/oidc/token-ids.ts).
+    expect([tokens.access_token.length, tokens.refresh_token?.length]).toEqual([44, 46]);
+    expect(await oidc.tokenIntrospection(rp.config, tokens.refresh_token!)).toMatchObject({
+      active: true,
+      sub: memberId,
+      client_id: rsClient.clientId,
+    });
+
+    // A refresh token from before the upgrade: 43 characters, as oidc-provider made every id.
+    const records = app.connection.db!.collection<{ _id: string; payload: Record<string, unknown> }>(
+      'oidc_refresh_token',
+    );
+    const stored = await records.findOne({ _id: tokens.refresh_token! });
+    const earlier = 'E'.repeat(43);
+    await records.insertOne({ ...stored!, _id: earlier, payload: { ...stored!.payload, jti: earlier } });
+    expect(await oidc.tokenIntrospection(rp.config, earlier)).toMatchObject({ active: true, sub: memberId });
+    const refreshed = await oidc.refreshTokenGrant(rp.config, earlier);
+    expect(refreshed.claims()?.sub).toBe(memberId);
+  });
+
   it('logs the member out through RP-initiated logout and returns to the app', async () => {
     const rp = await discoverRp(app.issuer, { ...rsClient, redirectUri: REDIRECT });
     const { tokens, browser } = await signIn(rp);
