@@ -171,6 +171,7 @@ export function createAdapterFactory(
     };
     return failFastWhileDown<Adapter>(connection, {
       async upsert(id, payload, expiresIn) {
+        idOnly(id);
         const update: Partial<Stored> & Record<string, unknown> = {
           ...options.alsoSave?.(name, payload),
           payload: beforeSave(name, payload),
@@ -200,6 +201,7 @@ export function createAdapterFactory(
         return live(await records.findOne({ 'payload.userCode': userCode }));
       },
       async consume(id) {
+        idOnly(id);
         await records.updateOne(
           { _id: id },
           { $set: { 'payload.consumed': Math.floor(clock.now().getTime() / 1000) } },
@@ -207,16 +209,27 @@ export function createAdapterFactory(
         await changed(id);
       },
       async destroy(id) {
-        await records.deleteMany({ _id: id });
+        idOnly(id);
+        await records.deleteOne({ _id: id });
         forget(`oidc:${name}:uid:`);
         await changed(id);
       },
       async revokeByGrantId(grantId) {
+        idOnly(grantId);
         await records.deleteMany({ 'payload.grantId': grantId });
         forget(`oidc:${name}:`);
       },
     });
   };
+}
+
+/**
+ * A write is only ever about one record, named by a string: anything else (undefined, an object)
+ * would match far more than one (`{}`, or an operator) and is refused before it reaches the
+ * database.
+ */
+function idOnly(id: unknown): asserts id is string {
+  if (typeof id !== 'string' || id.length === 0) throw new TypeError('oidc adapter: the id must be a non-empty string');
 }
 
 /**
@@ -239,6 +252,8 @@ function driverRecords(connection: Connection, model: Model<Stored>) {
     findOne: (filter: mongo.Filter<Stored>) => timedCommand(connection, 'find', () => records().findOne(filter)),
     updateOne: (filter: mongo.Filter<Stored>, update: mongo.UpdateFilter<Stored>, upsert = false) =>
       timedCommand(connection, 'update', () => records().updateOne(filter, update, { upsert, ignoreUndefined: true })),
+    // deleteOne for one record: the driver retries it once across a failover, deleteMany never.
+    deleteOne: (filter: mongo.Filter<Stored>) => timedCommand(connection, 'delete', () => records().deleteOne(filter)),
     deleteMany: (filter: mongo.Filter<Stored>) =>
       timedCommand(connection, 'delete', () => records().deleteMany(filter)),
   };

@@ -1,7 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { bitsOfOpaqueRandomness, mayBeIdOf } from './token-ids.js';
 
-const KINDS = ['AccessToken', 'ClientCredentials', 'RefreshToken', 'AuthorizationCode', 'DeviceCode'];
+const KINDS = [
+  'AccessToken',
+  'ClientCredentials',
+  'RefreshToken',
+  'AuthorizationCode',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+];
 const lengthOf = (kind: string) => bitsOfOpaqueRandomness(undefined, { kind }) / 6;
 
 describe('opaque token ids', () => {
