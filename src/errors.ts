@@ -50,3 +50,15 @@ export class FieldError extends Error {
     this.name = 'FieldError';
   }
 }
+
+/**
+ * This instance has more of some work in hand than it can take on now (`what` says which, for the
+ * log): answered like a database outage, "temporarily unavailable, try again" with Retry-After,
+ * never blamed on the member or the relying app.
+ */
+export class BusyError extends Error {
+  constructor(readonly what: string) {
+    super(`too busy: ${what}`);
+    this.name = 'BusyError';
+  }
+}

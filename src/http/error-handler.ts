@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { isDatabaseUnavailable } from '../db/errors.js';
-import { AppError } from '../errors.js';
+import { AppError, BusyError } from '../errors.js';
 import type { MessageKey } from '../i18n/index.js';
 import type { Logger } from '../log.js';
 import { renderPage, safeReturnPath } from './render.js';
@@ -35,7 +35,7 @@ function describe(error: unknown): Described {
       expected: error.status < 500,
     };
   }
-  if (isDatabaseUnavailable(error)) return UNAVAILABLE;
+  if (isDatabaseUnavailable(error) || error instanceof BusyError) return UNAVAILABLE;
   const e = error as { status?: number; statusCode?: number; type?: string; name?: string; expose?: boolean };
   const status = e.status ?? e.statusCode ?? 500;
   // oidc-provider's interactionDetails: no interaction cookie, or the interaction expired.
@@ -76,7 +76,8 @@ export async function renderUnavailable(ctx: Context): Promise<void> {
 
 export function logUnavailable(logger: Logger, ctx: Context, error: unknown): void {
   const { name, message } = error as Error;
-  logger.warn({ path: loggablePath(ctx.path), error: name, detail: message }, 'database unavailable');
+  const why = error instanceof BusyError ? 'instance too busy' : 'database unavailable';
+  logger.warn({ path: loggablePath(ctx.path), error: name, detail: message }, why);
 }
 
 export function errorHandler(logger: Logger): Middleware {

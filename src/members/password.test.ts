@@ -1,4 +1,7 @@
+import { scryptSync } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from '@jest/globals';
+import { BusyError } from '../errors.js';
 import { hashPassword, needsRehash, parsePasswordHash, verifyPassword } from './password.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -42,6 +45,23 @@ describe('password hashes', () => {
       tries.map((password, i) => verifyPassword(password, i % 2 ? REFERENCE_ARGON2ID : EARLIER_SCRYPT)),
     );
     expect(results).toEqual(tries.map((password) => password === PASSWORD));
+  });
+
+  it('tell a sign-in at once to try again when too many are already waiting for a hash, and hash the rest', async () => {
+    // A cheap scrypt hash (N = 2^10, r = 1): the queue, not the hashing, is what is tested.
+    const salt = Buffer.from('queue-test-salt!');
+    const key = scryptSync(PASSWORD, salt, 32, { N: 1024, r: 1, p: 1 });
+    const cheap = `scrypt$10$1$1$${salt.toString('base64url')}$${key.toString('base64url')}`;
+    const slots = Math.min(4, availableParallelism());
+    const results = await Promise.allSettled(
+      Array.from({ length: slots + 64 * slots + 3 }, () => verifyPassword(PASSWORD, cheap)),
+    );
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(refused).toHaveLength(3);
+    for (const r of refused) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(BusyError);
+    expect(results.filter((r) => r.status === 'fulfilled' && r.value === true)).toHaveLength(slots + 64 * slots);
+    // Nothing is left holding a turn.
+    expect(await verifyPassword(PASSWORD, cheap)).toBe(true);
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import * as crypto from 'node:crypto';
 import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { BusyError } from '../errors.js';
 
 /**
  * Password hashes, each stored with its algorithm and parameters so they can change without
@@ -68,12 +69,20 @@ export function parsePasswordHash(stored: string): Parsed | undefined {
  * password-guessing run, is being hashed.
  */
 const HASH_SLOTS = Math.min(4, Math.max(1, availableParallelism()));
+/**
+ * How many may wait: about a second and a half of hashing per slot at this machine's speed. Past
+ * that, a sign-in is told at once to try again (503) rather than queued behind a flood of them
+ * (members' sign-ins and guesses alike: the network's budget counts failures, after the hash).
+ */
+const MAX_WAITING = 64 * HASH_SLOTS;
 let hashing = 0;
 const waiting: Array<() => void> = [];
 
 async function inTurn<T>(work: () => Promise<T>): Promise<T> {
-  if (hashing >= HASH_SLOTS) await new Promise<void>((resolve) => waiting.push(resolve));
-  else hashing += 1;
+  if (hashing >= HASH_SLOTS) {
+    if (waiting.length >= MAX_WAITING) throw new BusyError('password hashing');
+    await new Promise<void>((resolve) => waiting.push(resolve));
+  } else hashing += 1;
   try {
     return await work();
   } finally {
