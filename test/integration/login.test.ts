@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { ManualClock } from '../../src/clock.js';
+import { verifyPassword } from '../../src/members/password.js';
 import { memberModel, startTestApp, type TestApp, uniqueDbName } from '../support/app.js';
 import { Browser, findForm, type Page, textOf } from '../support/browser.js';
 import { authorizationUrl, discoverRp, exchangeCode, firstPartyWebRp, type RelyingParty } from '../support/rp.js';
@@ -222,6 +224,26 @@ describe('the login page', () => {
     const after = await submitLogin(browser, page, { membershipNumber, password: 'x'.repeat(20_000) });
     expect(after.status).toBe(413);
     expect(textOf(after, '[role=alert]')).toBe('What you sent is too large.');
+  });
+
+  it('answers "temporarily unavailable, try again" at once while too many sign-ins wait for a password hash', async () => {
+    const { browser, page } = await openLogin({ ui_locales: 'en' });
+    // Every hash slot busy and the queue full (64 per slot), from this same process.
+    const stored = (await app.context.members.findByMembershipNumber(membershipNumber))!.passwordHash!;
+    const slots = Math.min(4, availableParallelism());
+    const flood = Array.from({ length: slots + 64 * slots }, () => verifyPassword('a guess', stored));
+    const after = await submitLogin(browser, page, { membershipNumber, password });
+    await Promise.all(flood);
+    expect(after.status).toBe(503);
+    expect(after.headers.get('retry-after')).toBe('10');
+    expect(textOf(after, 'main')).toContain(
+      'The service is temporarily unavailable. Please wait a moment and try again.',
+    );
+    // Not a failure of the member's: nothing was counted against the number.
+    expect(await rateLimitCount()).toBe(0);
+
+    const retry = await openLogin();
+    expect(isCallback((await submitLogin(retry.browser, retry.page, { membershipNumber, password })).url)).toBe(true);
   });
 
   it.each([
