@@ -112,12 +112,22 @@ function begin(operation: object, command: string | undefined): void {
   if (command) (operation as Timed)[PENDING] = { command, started: performance.now() };
 }
 
-function end(operation: object, connection: Connection | undefined, outcome: 'success' | 'failure'): void {
-  const started = (operation as Timed)[PENDING];
-  if (!started) return;
-  (operation as Timed)[PENDING] = undefined;
+/** One operation's duration, from `started` (performance.now()) until now, to the connection's recorder. */
+function recordSince(
+  connection: Connection | undefined,
+  command: string,
+  outcome: 'success' | 'failure',
+  started: number,
+): void {
   const record = connection && recorders.get(connection);
-  record?.(started.command, outcome, (performance.now() - started.started) / 1000);
+  record?.(command, outcome, (performance.now() - started) / 1000);
+}
+
+function end(operation: object, connection: Connection | undefined, outcome: 'success' | 'failure'): void {
+  const pending = (operation as Timed)[PENDING];
+  if (!pending) return;
+  (operation as Timed)[PENDING] = undefined;
+  recordSince(connection, pending.command, outcome, pending.started);
 }
 
 type Operation = Query<unknown, unknown> | Document | Aggregate<unknown>;
@@ -174,7 +184,7 @@ export async function timedCommand<T>(connection: Connection, command: string, w
     outcome = 'success';
     return result;
   } finally {
-    recorders.get(connection)?.(command, outcome, (performance.now() - started) / 1000);
+    recordSince(connection, command, outcome, started);
   }
 }
 
